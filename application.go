@@ -1,0 +1,508 @@
+package burr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Application runs a graph of actions over a state: the central type of the
+// package. It is built with New, then driven with Step, Run, Iterate,
+// StreamResult or StreamIterate.
+//
+// An Application runs one call at a time. A call made while another is running
+// (or while a stream it returned is still open) fails at once with ErrBusy; it
+// never races. The accessors (State, AppID, …) may be called at any time.
+type Application struct {
+	graph        *Graph
+	appID        string
+	partitionKey string
+	entry        int
+	hooks        hookSet
+	persister    Saver
+	parent       *Pointer
+	spawning     *Pointer
+
+	busy  atomic.Bool
+	state atomic.Pointer[State] // the committed state, swapped whole
+	cur   int                   // index of the action in state's PriorStep, or -1
+}
+
+// StepResult is what one step, or a whole run, ended with.
+type StepResult struct {
+	// Action is the action that ran (or, when a run halted before an action,
+	// the action it halted before). It is nil when nothing could run.
+	Action *Action
+	// Result is the action's result; nil when the run halted before Action.
+	Result Result
+	// State is the application's state afterwards.
+	State State
+}
+
+// New builds an Application from options. It validates the graph, loads state
+// when WithInitializeFrom is given, and calls the PostApplicationCreate hooks.
+func New(ctx context.Context, opts ...Option) (*Application, error) {
+	var c config
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.errs != nil {
+		return nil, &GraphError{Problems: c.errs}
+	}
+	g := c.graph
+	if g == nil || len(c.actions) > 0 || len(c.transitions) > 0 {
+		var actions []*Action
+		var transitions []Transition
+		if g != nil {
+			actions, transitions = g.Actions(), g.Transitions()
+		}
+		var err error
+		if g, err = NewGraph(append(actions, c.actions...), append(transitions, c.transitions...)...); err != nil {
+			return nil, err
+		}
+	}
+	if c.appID == "" {
+		c.appID = uuid.NewString()
+	}
+	app := &Application{graph: g, appID: c.appID, partitionKey: c.partitionKey, persister: c.persister, spawning: c.spawningParent, cur: -1}
+	for _, h := range c.hooks {
+		if h == nil {
+			return nil, errors.New("burr: WithHooks: nil hook")
+		}
+		if err := app.hooks.add(h); err != nil {
+			return nil, err
+		}
+	}
+	state, entry := c.state, c.entrypoint
+	if c.init != nil {
+		var err error
+		if state, entry, app.parent, err = c.initialize(ctx); err != nil {
+			return nil, err
+		}
+	} else if c.seqSet {
+		state = state.withSeq(c.seq)
+	}
+	if entry == "" {
+		return nil, errors.New("burr: no entrypoint: use WithEntrypoint")
+	}
+	idx, ok := g.index[entry]
+	if !ok {
+		return nil, fmt.Errorf("burr: entrypoint %q not found in actions", entry)
+	}
+	app.entry = idx
+	if prior, ok := state.PriorStep(); ok {
+		i, known := g.index[prior]
+		if !known {
+			return nil, fmt.Errorf("burr: state's prior step %q is not an action of the graph", prior)
+		}
+		app.cur = i
+	}
+	app.state.Store(&state)
+	if len(app.hooks.postCreate) > 0 {
+		e := &ApplicationCreated{AppID: app.appID, PartitionKey: app.partitionKey, State: state, Graph: g,
+			Entrypoint: entry, Parent: app.parent, SpawningParent: app.spawning}
+		if err := callHooks(ctx, app.hooks.postCreate, e, PostApplicationCreateHook.PostApplicationCreate); err != nil {
+			return nil, hookErr("post-application-create", err)
+		}
+	}
+	return app, nil
+}
+
+// State returns the current state.
+func (app *Application) State() State { return *app.state.Load() }
+
+// AppID returns the application id.
+func (app *Application) AppID() string { return app.appID }
+
+// PartitionKey returns the partition key.
+func (app *Application) PartitionKey() string { return app.partitionKey }
+
+// SequenceID returns the sequence id of the last step, if any ran.
+func (app *Application) SequenceID() (int, bool) { return app.State().SequenceID() }
+
+// Graph returns the application's graph.
+func (app *Application) Graph() *Graph { return app.graph }
+
+// Parent returns the application this one was forked from, or nil.
+func (app *Application) Parent() *Pointer { return app.parent }
+
+// SpawningParent returns the application that started this one, or nil.
+func (app *Application) SpawningParent() *Pointer { return app.spawning }
+
+// NextAction returns the action the next step would run, or nil when no
+// transition matches.
+func (app *Application) NextAction() (*Action, error) {
+	i, err := app.nextIndex(app.State())
+	if err != nil || i < 0 {
+		return nil, err
+	}
+	return app.graph.actions[i], nil
+}
+
+// commit publishes a new state. The pointer is owned by the caller's step (it
+// lives in the step's context), which saves an allocation per step.
+func (app *Application) commit(s *State, cur int) {
+	app.state.Store(s)
+	app.cur = cur
+}
+
+func (app *Application) acquire() error {
+	if !app.busy.CompareAndSwap(false, true) {
+		return fmt.Errorf("%w (app %q)", ErrBusy, app.appID)
+	}
+	return nil
+}
+
+func (app *Application) release() { app.busy.Store(false) }
+
+// nextIndex evaluates the transitions from the prior step; panics in
+// conditions become errors.
+func (app *Application) nextIndex(s State) (next int, err error) {
+	if app.cur < 0 {
+		return app.entry, nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			next, err = -1, &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return app.graph.next(app.cur, s)
+}
+
+func (app *Application) preExec(ctx context.Context, m ExecuteMethod) error {
+	if len(app.hooks.preExec) == 0 {
+		return nil
+	}
+	e := &ExecuteCall{AppID: app.appID, PartitionKey: app.partitionKey, Method: m, State: app.State()}
+	return hookErr("pre-run-execute-call", callHooks(ctx, app.hooks.preExec, e, PreRunExecuteCallHook.PreRunExecuteCall))
+}
+
+func (app *Application) postExec(ctx context.Context, m ExecuteMethod, err error) error {
+	if len(app.hooks.postExec) == 0 {
+		return err
+	}
+	e := &ExecuteCall{AppID: app.appID, PartitionKey: app.partitionKey, Method: m, State: app.State(), Err: err}
+	if herr := callHooks(ctx, app.hooks.postExec, e, PostRunExecuteCallHook.PostRunExecuteCall); herr != nil {
+		return errors.Join(err, hookErr("post-run-execute-call", herr))
+	}
+	return err
+}
+
+func checkInputNames(in Inputs) error {
+	for k := range in {
+		if strings.HasPrefix(k, "__") {
+			return &InputError{Action: "(all)", Reason: fmt.Sprintf("input %q starts with a double underscore, which is reserved for the framework", k)}
+		}
+	}
+	return nil
+}
+
+// Step runs the next action and returns its result and the new state. When no
+// transition matches (the application is done), it returns a StepResult with
+// a nil Action and no error, and the sequence id does not change.
+func (app *Application) Step(ctx context.Context, in Inputs) (res StepResult, err error) {
+	if err := app.acquire(); err != nil {
+		return StepResult{}, err
+	}
+	defer app.release()
+	if err := checkInputNames(in); err != nil {
+		return StepResult{}, err
+	}
+	if err := app.preExec(ctx, MethodStep); err != nil {
+		return StepResult{}, app.postExec(ctx, MethodStep, err)
+	}
+	res, err = app.stepNext(ctx, in)
+	return res, app.postExec(ctx, MethodStep, err)
+}
+
+func (app *Application) stepNext(ctx context.Context, in Inputs) (StepResult, error) {
+	s := app.State()
+	i, err := app.nextIndex(s)
+	if err != nil || i < 0 {
+		return StepResult{State: s}, err
+	}
+	a := app.graph.actions[i]
+	r, err := app.runStep(ctx, i, in)
+	return StepResult{Action: a, Result: r, State: app.State()}, err
+}
+
+// runStep runs the action at index i as one step: inputs, hooks, execution,
+// write checks, merge, persistence and commit.
+func (app *Application) runStep(ctx context.Context, i int, given Inputs) (Result, error) {
+	a := app.graph.actions[i]
+	in, err := a.inputsFor(given)
+	if err != nil {
+		return nil, err
+	}
+	before := app.State()
+	seq := 0
+	if n, ok := before.SequenceID(); ok {
+		seq = n + 1
+	}
+	before = before.withSeq(seq)
+	sc := &stepContext{Context: ctx, app: app, seq: seq, action: a}
+	var start time.Time
+	if len(app.hooks.preStep) > 0 || len(app.hooks.postStep) > 0 {
+		start = time.Now()
+	}
+	if len(app.hooks.preStep) > 0 {
+		e := &StepStart{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: seq, Action: a, State: before, Inputs: in, Time: start}
+		if herr := callHooks(sc, app.hooks.preStep, e, PreRunStepHook.PreRunStep); herr != nil {
+			err = hookErr("pre-run-step", herr)
+		}
+	}
+	var r Result
+	var after State
+	if err == nil {
+		r, after, err = app.execute(sc, a, before, in, nil)
+	}
+	return r, app.finishStep(sc, i, before, after, r, err, start)
+}
+
+// execute runs the action, recovering panics, and checks and merges its
+// writes. yield is nil for a step that drains a streaming action.
+func (app *Application) execute(sc *stepContext, a *Action, before State, in Inputs, yield Yield) (r Result, after State, err error) {
+	if yield == nil && a.Streaming() {
+		yield = drainYield(sc)
+	}
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				err = &PanicError{Value: p, Stack: debug.Stack()}
+			}
+		}()
+		r, after, err = a.run(sc, before, in, yield)
+	}()
+	if err == nil {
+		err = a.checkWrites(before, after)
+	}
+	if err != nil {
+		return nil, State{}, err
+	}
+	return r, mergeStep(before, after, a.name), nil
+}
+
+// drainYield discards the items of a streaming action run as an ordinary step,
+// stopping it when the context is cancelled.
+func drainYield(ctx context.Context) Yield {
+	done := ctx.Done()
+	if done == nil {
+		return func(any) bool { return true }
+	}
+	return func(any) bool {
+		select {
+		case <-done:
+			return false
+		default:
+			return true
+		}
+	}
+}
+
+// mergeStep folds an action's returned state into the application's: the
+// action's keys (deletions included) with the framework's internal keys kept.
+func mergeStep(before, after State, name string) State {
+	after.seq, after.hasSeq = before.seq, before.hasSeq
+	after.prior, after.hasPrev = name, true
+	if after.gen < before.gen {
+		after.gen = before.gen
+	}
+	return after
+}
+
+// finishStep calls the post-step hooks and the persister, then commits the new
+// state when everything succeeded.
+func (app *Application) finishStep(sc *stepContext, i int, before, after State, r Result, err error, start time.Time) error {
+	a := app.graph.actions[i]
+	if err == nil && sc.Err() != nil {
+		// The action finished but the caller gave up meanwhile: report it.
+		err = context.Cause(sc)
+	}
+	if len(app.hooks.postStep) > 0 || app.persister != nil {
+		e := &StepEnd{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: sc.seq, Action: a,
+			State: after, Result: r, Err: err, Start: start, Time: time.Now()}
+		if err != nil {
+			e.State, e.Result = before, nil
+		}
+		if herr := callHooks(sc, app.hooks.postStep, e, PostRunStepHook.PostRunStep); herr != nil {
+			err = errors.Join(err, hookErr("post-run-step", herr))
+			e.Err, e.State, e.Result = err, before, nil
+		}
+		if app.persister != nil {
+			status := StatusCompleted
+			if err != nil {
+				status = StatusFailed
+			}
+			rec := Record{PartitionKey: app.partitionKey, AppID: app.appID, SequenceID: sc.seq, Position: a.name,
+				State: e.State, Status: status, CreatedAt: e.Time}
+			if serr := safeCall(func() error { return app.persister.Save(sc.Context, rec) }); serr != nil {
+				err = errors.Join(err, fmt.Errorf("burr: saving app %q sequence id %d: %w", app.appID, sc.seq, serr))
+			}
+		}
+	}
+	if err != nil {
+		// The sequence id is spent (a failed record may carry it); nothing else
+		// of the step is kept.
+		sc.state = before
+		app.commit(&sc.state, app.cur)
+		return &ActionError{Action: a.name, SequenceID: sc.seq, Err: err}
+	}
+	sc.state = after
+	app.commit(&sc.state, i)
+	return nil
+}
+
+// halts holds a call's halt conditions as per-action flags.
+type halts struct {
+	before, after []bool
+}
+
+func (app *Application) resolveHalts(rc *runConfig) (halts, error) {
+	n := len(app.graph.actions)
+	h := halts{before: make([]bool, n), after: make([]bool, n)}
+	var unknown []string
+	mark := func(names []string, flags []bool) error {
+		for _, name := range names {
+			if tag, ok := strings.CutPrefix(name, "@tag:"); ok {
+				acts, err := app.graph.ActionsByTag(tag)
+				if err != nil {
+					return err
+				}
+				for _, a := range acts {
+					flags[app.graph.index[a.name]] = true
+				}
+				continue
+			}
+			i, ok := app.graph.index[name]
+			if !ok {
+				if !slices.Contains(unknown, name) {
+					unknown = append(unknown, name)
+				}
+				continue
+			}
+			flags[i] = true
+		}
+		return nil
+	}
+	if err := mark(rc.haltAfter, h.after); err != nil {
+		return h, err
+	}
+	if err := mark(rc.haltBefore, h.before); err != nil {
+		return h, err
+	}
+	if unknown != nil {
+		return h, fmt.Errorf("burr: halt conditions %s are not registered actions", quoteList(unknown))
+	}
+	return h, nil
+}
+
+func newRunConfig(opts []RunOption) *runConfig {
+	rc := &runConfig{}
+	for _, o := range opts {
+		o(rc)
+	}
+	return rc
+}
+
+// Run runs steps until a halt condition is met or no transition matches, and
+// returns how it ended:
+//
+//   - halted before an action: that action, a nil result, and the state;
+//   - halted after an action: that action, its result, and the state;
+//   - the graph ended: the last action, its result, and the state.
+//
+// The first action always runs, so a run that halted before an action can be
+// called again (with the inputs that action needs) to run it.
+func (app *Application) Run(ctx context.Context, opts ...RunOption) (StepResult, error) {
+	if err := app.acquire(); err != nil {
+		return StepResult{}, err
+	}
+	defer app.release()
+	rc := newRunConfig(opts)
+	if err := app.preExec(ctx, MethodRun); err != nil {
+		return StepResult{}, app.postExec(ctx, MethodRun, err)
+	}
+	res, err := app.loop(ctx, rc, nil)
+	return res, app.postExec(ctx, MethodRun, err)
+}
+
+// Iterate runs steps like Run, yielding each step's result as it completes.
+// Breaking out of the loop stops the run after the current step. An error
+// ends the iteration after being yielded.
+func (app *Application) Iterate(ctx context.Context, opts ...RunOption) iter.Seq2[StepResult, error] {
+	rc := newRunConfig(opts)
+	return func(yield func(StepResult, error) bool) {
+		if err := app.acquire(); err != nil {
+			yield(StepResult{}, err)
+			return
+		}
+		defer app.release()
+		if err := app.preExec(ctx, MethodIterate); err != nil {
+			yield(StepResult{}, app.postExec(ctx, MethodIterate, err))
+			return
+		}
+		broke := false
+		_, err := app.loop(ctx, rc, func(r StepResult) bool {
+			broke = !yield(r, nil)
+			return !broke
+		})
+		err = app.postExec(ctx, MethodIterate, err)
+		if err != nil && !broke {
+			yield(StepResult{}, err)
+		}
+	}
+}
+
+// loop is the run loop shared by Run and Iterate. each, when non-nil, receives
+// every step and may stop the loop by returning false.
+func (app *Application) loop(ctx context.Context, rc *runConfig, each func(StepResult) bool) (StepResult, error) {
+	if err := checkInputNames(rc.inputs); err != nil {
+		return StepResult{}, err
+	}
+	h, err := app.resolveHalts(rc)
+	if err != nil {
+		return StepResult{}, err
+	}
+	done := ctx.Done()
+	last := StepResult{State: app.State()}
+	next, err := app.nextIndex(last.State)
+	if err != nil {
+		return last, err
+	}
+	for next >= 0 {
+		if done != nil {
+			select {
+			case <-done:
+				return last, context.Cause(ctx)
+			default:
+			}
+		}
+		r, err := app.runStep(ctx, next, rc.inputs)
+		last = StepResult{Action: app.graph.actions[next], Result: r, State: app.State()}
+		if err != nil {
+			return last, err
+		}
+		if each != nil && !each(last) {
+			return last, nil
+		}
+		ran := next
+		if next, err = app.nextIndex(last.State); err != nil {
+			return last, err
+		}
+		if next >= 0 && h.before[next] {
+			return StepResult{Action: app.graph.actions[next], State: last.State}, nil
+		}
+		if h.after[ran] {
+			return last, nil
+		}
+	}
+	return last, nil
+}

@@ -1,0 +1,81 @@
+package burr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+)
+
+// AppContext describes the step an action is running in. Actions reach it from
+// their context with FromContext.
+type AppContext struct {
+	AppID        string
+	PartitionKey string
+	SequenceID   int
+	ActionName   string
+}
+
+type appCtxKey struct{}
+type spanKey struct{}
+
+// stepContext is the context an action runs with: the caller's context plus
+// the step's identity and span bookkeeping, in one allocation per step.
+type stepContext struct {
+	context.Context
+	app    *Application
+	seq    int
+	action *Action
+
+	state State // the state the step committed; app.state points here
+
+	mu       sync.Mutex // guards topSpans when spans start on several goroutines
+	topSpans int
+}
+
+func (c *stepContext) Value(key any) any {
+	if key == (appCtxKey{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
+// FromContext returns the identity of the step running with ctx: the app id,
+// partition key, sequence id and action name. It reports false outside a step.
+func FromContext(ctx context.Context) (AppContext, bool) {
+	sc, ok := ctx.Value(appCtxKey{}).(*stepContext)
+	if !ok {
+		return AppContext{}, false
+	}
+	return AppContext{AppID: sc.app.appID, PartitionKey: sc.app.partitionKey, SequenceID: sc.seq, ActionName: sc.action.name}, true
+}
+
+// safeCall runs fn and turns a panic into a *PanicError.
+func safeCall(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return fn()
+}
+
+func joinErrs(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return errors.Join(errs...)
+}
+
+// hookErr wraps errors from hooks so the caller can tell them from the
+// action's own.
+func hookErr(stage string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("burr: %s hook: %w", stage, err)
+}

@@ -1,0 +1,132 @@
+package burr
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Sentinel errors, for errors.Is.
+var (
+	// ErrBusy is returned when a call is made on an Application that is already
+	// running a call or holding an open stream.
+	ErrBusy = errors.New("burr: application is busy with another call")
+	// ErrStreamClosed is the error of a stream that was abandoned with Close or
+	// by breaking out of its range loop.
+	ErrStreamClosed = errors.New("burr: stream closed before it finished")
+	// ErrNotFound is returned by a Loader that has no record for the request.
+	ErrNotFound = errors.New("burr: no persisted state found")
+	// ErrConflict is returned by a Saver when a record for the same partition
+	// key, app id and sequence id already exists: another writer got there first.
+	ErrConflict = errors.New("burr: a record with this sequence id already exists")
+	// ErrEndOfGraph is returned when a run that must reach a named action runs
+	// out of transitions first.
+	ErrEndOfGraph = errors.New("burr: reached the end of the graph")
+)
+
+// KeyError reports a state key or input that is missing or holds a value of the
+// wrong type.
+type KeyError struct {
+	Key     string // the key
+	Op      string // what was attempted: "get", "append", "increment", ...
+	Want    string // what was expected
+	Got     string // what was found
+	Missing bool   // the key was absent
+	Err     error  // the underlying conversion error, if any
+}
+
+func (e *KeyError) Error() string {
+	if e.Missing {
+		return fmt.Sprintf("burr: state key %q is missing (wanted %s)", e.Key, e.Want)
+	}
+	return fmt.Sprintf("burr: cannot %s state key %q: want %s, have %s", e.Op, e.Key, e.Want, e.Got)
+}
+
+func (e *KeyError) Unwrap() error { return e.Err }
+
+// ActionError wraps an error that happened while running an action, naming the
+// action and the sequence id of the step.
+type ActionError struct {
+	Action     string
+	SequenceID int
+	Err        error
+}
+
+func (e *ActionError) Error() string {
+	return fmt.Sprintf("burr: action %q (sequence id %d): %v", e.Action, e.SequenceID, e.Err)
+}
+
+func (e *ActionError) Unwrap() error { return e.Err }
+
+// PanicError is a panic recovered from user code (an action, a hook, a
+// condition), with the stack where it happened.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("panic: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns the panic value when it is an error.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// InputError reports missing required inputs or forbidden input names.
+type InputError struct {
+	Action  string
+	Missing []string // required inputs not given
+	Given   []string // input names that were given
+	Reason  string   // for forbidden names
+}
+
+func (e *InputError) Error() string {
+	if e.Reason != "" {
+		return fmt.Sprintf("burr: action %q: %s", e.Action, e.Reason)
+	}
+	return fmt.Sprintf("burr: action %q is missing required inputs %v; given inputs: %v", e.Action, e.Missing, e.Given)
+}
+
+// WriteError reports an action that wrote keys it did not declare, or did not
+// write keys it declared.
+type WriteError struct {
+	Action     string
+	Undeclared []string // keys written but not declared in Writes
+	Missing    []string // declared writes absent from the state afterwards
+}
+
+func (e *WriteError) Error() string {
+	var parts []string
+	if len(e.Undeclared) > 0 {
+		parts = append(parts, fmt.Sprintf("wrote keys %v that it did not declare in its writes", e.Undeclared))
+	}
+	if len(e.Missing) > 0 {
+		parts = append(parts, fmt.Sprintf("state is missing write keys after running: %v", e.Missing))
+	}
+	return fmt.Sprintf("burr: action %q %s", e.Action, strings.Join(parts, "; "))
+}
+
+// GraphError reports problems found while building a graph or application.
+type GraphError struct {
+	Problems []string
+}
+
+func (e *GraphError) Error() string {
+	if len(e.Problems) == 1 {
+		return "burr: " + e.Problems[0]
+	}
+	return "burr: invalid graph:\n  - " + strings.Join(e.Problems, "\n  - ")
+}
+
+func sortedKeys[M ~map[string]V, V any](m M) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,326 @@
+// Package jsonx encodes values the way Burr's JSON files expect: compact output
+// like pydantic's model_dump_json (no spaces, raw UTF-8, integral floats keep
+// ".0", NaN and infinities as null), and a reformatter to Python's json.dumps
+// style (", " and ": " separators, non-ASCII escaped) used for graph.json,
+// metadata.json and the SQLite state column.
+package jsonx
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+)
+
+// Marshal returns the compact encoding of v.
+func Marshal(v any) ([]byte, error) { return Append(nil, v) }
+
+// Append appends the compact encoding of v to buf.
+func Append(buf []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(buf, "null"...), nil
+	case bool:
+		return strconv.AppendBool(buf, x), nil
+	case string:
+		return AppendString(buf, x), nil
+	case int:
+		return strconv.AppendInt(buf, int64(x), 10), nil
+	case int64:
+		return strconv.AppendInt(buf, x, 10), nil
+	case int32:
+		return strconv.AppendInt(buf, int64(x), 10), nil
+	case uint64:
+		return strconv.AppendUint(buf, x, 10), nil
+	case float64:
+		return AppendFloat(buf, x, 64), nil
+	case float32:
+		return AppendFloat(buf, float64(x), 32), nil
+	case json.Number:
+		return append(buf, x...), nil
+	case json.RawMessage:
+		return append(buf, x...), nil
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		buf = append(buf, '{')
+		for i, k := range keys {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = AppendString(buf, k)
+			buf = append(buf, ':')
+			var err error
+			if buf, err = Append(buf, x[k]); err != nil {
+				return buf, fmt.Errorf("key %q: %w", k, err)
+			}
+		}
+		return append(buf, '}'), nil
+	case []any:
+		buf = append(buf, '[')
+		for i, e := range x {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			var err error
+			if buf, err = Append(buf, e); err != nil {
+				return buf, fmt.Errorf("index %d: %w", i, err)
+			}
+		}
+		return append(buf, ']'), nil
+	case []string:
+		buf = append(buf, '[')
+		for i, e := range x {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = AppendString(buf, e)
+		}
+		return append(buf, ']'), nil
+	case json.Marshaler:
+		b, err := x.MarshalJSON()
+		if err != nil {
+			return buf, err
+		}
+		return compactInto(buf, b)
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.AppendInt(buf, rv.Int(), 10), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return strconv.AppendUint(buf, rv.Uint(), 10), nil
+	case reflect.Float32, reflect.Float64:
+		return AppendFloat(buf, rv.Float(), rv.Type().Bits()), nil
+	case reflect.String:
+		return AppendString(buf, rv.String()), nil
+	case reflect.Bool:
+		return strconv.AppendBool(buf, rv.Bool()), nil
+	case reflect.Slice, reflect.Array:
+		if rv.Kind() == reflect.Slice && rv.IsNil() {
+			return append(buf, "null"...), nil
+		}
+		if rv.Type().Elem().Kind() != reflect.Uint8 {
+			buf = append(buf, '[')
+			for i := range rv.Len() {
+				if i > 0 {
+					buf = append(buf, ',')
+				}
+				var err error
+				if buf, err = Append(buf, rv.Index(i).Interface()); err != nil {
+					return buf, err
+				}
+			}
+			return append(buf, ']'), nil
+		}
+	case reflect.Map:
+		if rv.Type().Key().Kind() == reflect.String && !rv.IsNil() {
+			keys := rv.MapKeys()
+			slices.SortFunc(keys, func(a, b reflect.Value) int {
+				switch {
+				case a.String() < b.String():
+					return -1
+				case a.String() > b.String():
+					return 1
+				}
+				return 0
+			})
+			buf = append(buf, '{')
+			for i, k := range keys {
+				if i > 0 {
+					buf = append(buf, ',')
+				}
+				buf = AppendString(buf, k.String())
+				buf = append(buf, ':')
+				var err error
+				if buf, err = Append(buf, rv.MapIndex(k).Interface()); err != nil {
+					return buf, err
+				}
+			}
+			return append(buf, '}'), nil
+		}
+	case reflect.Pointer, reflect.Interface:
+		if rv.IsNil() {
+			return append(buf, "null"...), nil
+		}
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return buf, err
+	}
+	return append(buf, bytes.TrimRight(b.Bytes(), "\n")...), nil
+}
+
+func compactInto(buf, b []byte) ([]byte, error) {
+	var c bytes.Buffer
+	if err := json.Compact(&c, b); err != nil {
+		return buf, err
+	}
+	return append(buf, c.Bytes()...), nil
+}
+
+// AppendFloat writes f as Python writes floats: integral values keep ".0", and
+// NaN and infinities (which JSON cannot hold) become null.
+func AppendFloat(buf []byte, f float64, bits int) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(buf, "null"...)
+	}
+	start := len(buf)
+	abs := math.Abs(f)
+	fmtc := byte('f')
+	if abs != 0 && (abs < 1e-4 || abs >= 1e16) {
+		fmtc = 'e'
+	}
+	buf = strconv.AppendFloat(buf, f, fmtc, -1, bits)
+	if bytes.IndexAny(buf[start:], ".en") < 0 {
+		buf = append(buf, ".0"...)
+	}
+	return buf
+}
+
+const hex = "0123456789abcdef"
+
+// AppendString writes s as a JSON string with raw UTF-8 (only quotes,
+// backslashes and control characters are escaped; invalid UTF-8 becomes U+FFFD).
+func AppendString(buf []byte, s string) []byte {
+	buf = append(buf, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			buf = append(buf, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				buf = append(buf, '\\', c)
+			case '\n':
+				buf = append(buf, '\\', 'n')
+			case '\r':
+				buf = append(buf, '\\', 'r')
+			case '\t':
+				buf = append(buf, '\\', 't')
+			case '\b':
+				buf = append(buf, '\\', 'b')
+			case '\f':
+				buf = append(buf, '\\', 'f')
+			default:
+				buf = append(buf, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, "\ufffd"...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	buf = append(buf, s[start:]...)
+	return append(buf, '"')
+}
+
+// PyFormat rewrites compact JSON in the style of Python's json.dumps with
+// default arguments: ", " and ": " separators and every non-ASCII character
+// escaped as \uXXXX (surrogate pairs above U+FFFF).
+func PyFormat(compact []byte) []byte {
+	out := make([]byte, 0, len(compact)+len(compact)/8)
+	inString := false
+	for i := 0; i < len(compact); {
+		c := compact[i]
+		if inString {
+			switch {
+			case c == '\\':
+				out = append(out, c, compact[i+1])
+				i += 2
+				continue
+			case c == '"':
+				inString = false
+			case c >= utf8.RuneSelf:
+				r, size := utf8.DecodeRune(compact[i:])
+				if r >= 0x10000 {
+					r -= 0x10000
+					out = appendU(out, 0xD800+(r>>10))
+					out = appendU(out, 0xDC00+(r&0x3FF))
+				} else {
+					out = appendU(out, r)
+				}
+				i += size
+				continue
+			}
+			out = append(out, c)
+			i++
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+			out = append(out, c)
+		case ',':
+			out = append(out, ',', ' ')
+		case ':':
+			out = append(out, ':', ' ')
+		case ' ', '\n', '\t', '\r':
+		default:
+			out = append(out, c)
+		}
+		i++
+	}
+	return out
+}
+
+func appendU(out []byte, r rune) []byte {
+	return append(out, '\\', 'u', hex[(r>>12)&0xF], hex[(r>>8)&0xF], hex[(r>>4)&0xF], hex[r&0xF])
+}
+
+// Normalize converts what encoding/json decodes with UseNumber into the values
+// Burr for Go keeps in state: integers as int, other numbers as float64,
+// recursively through maps and lists.
+func Normalize(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
+			return int(i)
+		}
+		f, _ := strconv.ParseFloat(string(x), 64)
+		return f
+	case map[string]any:
+		for k, e := range x {
+			x[k] = Normalize(e)
+		}
+		return x
+	case []any:
+		for i, e := range x {
+			x[i] = Normalize(e)
+		}
+		return x
+	}
+	return v
+}
+
+// Decode decodes one JSON value with integers kept as int.
+func Decode(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return Normalize(v), nil
+}

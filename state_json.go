@@ -1,0 +1,92 @@
+package burr
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/burrgo/burr/internal/jsonx"
+)
+
+// MarshalJSON encodes the state as a JSON object in key order, internal keys
+// last. Integral floats keep ".0" so that they read back as floats.
+func (s State) MarshalJSON() ([]byte, error) {
+	return s.AppendJSON(make([]byte, 0, 64+32*len(s.entries)))
+}
+
+// AppendJSON appends the JSON encoding of the state to buf.
+func (s State) AppendJSON(buf []byte) ([]byte, error) {
+	buf = append(buf, '{')
+	first := true
+	for k, v := range s.All() {
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		buf = jsonx.AppendString(buf, k)
+		buf = append(buf, ':')
+		var err error
+		if buf, err = jsonx.Append(buf, v); err != nil {
+			return nil, &KeyError{Key: k, Op: "encode", Want: "a JSON-encodable value", Got: typeName(v), Err: err}
+		}
+	}
+	return append(buf, '}'), nil
+}
+
+// UnmarshalJSON decodes a JSON object into the state, keeping the key order of
+// the document. Integers decode as int, other numbers as float64, objects as
+// map[string]any and arrays as []any; typed Keys convert them back.
+func (s *State) UnmarshalJSON(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return fmt.Errorf("burr: decoding state: %w", err)
+	}
+	if tok == nil {
+		*s = State{}
+		return nil
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return fmt.Errorf("burr: decoding state: want a JSON object, have %v", tok)
+	}
+	var out State
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("burr: decoding state: %w", err)
+		}
+		key := kt.(string)
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return fmt.Errorf("burr: decoding state key %q: %w", key, err)
+		}
+		v = jsonx.Normalize(v)
+		if isInternal(key) {
+			if out, err = out.setInternal(key, v); err != nil {
+				return err
+			}
+			continue
+		}
+		if i := out.find(key); i >= 0 {
+			out.entries[i].val = v
+			continue
+		}
+		out.entries = append(out.entries, entry{key: key, val: v, gen: 1})
+		if len(out.entries) > indexThreshold {
+			if out.idx == nil {
+				out.idx = buildIndex(out.entries)
+			} else {
+				out.idx[key] = len(out.entries) - 1
+			}
+		}
+	}
+	if len(out.entries) > 0 {
+		out.gen = 1
+	}
+	if _, err := dec.Token(); err != nil {
+		return fmt.Errorf("burr: decoding state: %w", err)
+	}
+	*s = out
+	return nil
+}
