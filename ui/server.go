@@ -1,0 +1,197 @@
+package ui
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+)
+
+//go:embed templates/*.html static/*
+var assets embed.FS
+
+// Server is the tracking web UI: an http.Handler that serves the runs a
+// tracker wrote under one storage directory (Burr's format, spec §6), the
+// Python tracker's runs included.
+//
+// Pages:
+//
+//	/                                       the projects
+//	/projects/{project}                     the applications of a project
+//	/projects/{project}/apps/{app}          one application: steps, spans, graph, links
+//	/projects/{project}/apps/{app}/events   Server-Sent Events with the new log lines
+//
+// The server only reads the directory, and only inside it: ids taken from
+// URLs are checked against a strict allow-list and every file is opened
+// through an os.Root. Files are read at each request, so runs that start
+// after the server appear without a restart.
+//
+// A Server is safe for concurrent use. Close ends the live-update streams.
+type Server struct {
+	store    store
+	mux      *http.ServeMux
+	pages    map[string]*template.Template
+	poll     time.Duration // how often a live page's log file is checked
+	mu       sync.Mutex
+	closed   bool
+	done     chan struct{}
+	streams  sync.WaitGroup
+	logError func(msg string, args ...any)
+}
+
+// NewServer returns a Server for the storage directory dir (for example
+// ~/.burr, already expanded). The directory need not exist yet.
+func NewServer(dir string) *Server {
+	s := &Server{
+		store:    store{dir: dir},
+		mux:      http.NewServeMux(),
+		poll:     250 * time.Millisecond,
+		done:     make(chan struct{}),
+		logError: slog.Error,
+	}
+	s.pages = parseTemplates()
+	static, err := fs.Sub(assets, "static")
+	if err != nil {
+		panic(err) // the embedded tree is fixed at build time
+	}
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	s.mux.HandleFunc("GET /{$}", s.handleProjects)
+	s.mux.HandleFunc("GET /projects/{project}", s.handleApps)
+	s.mux.HandleFunc("GET /projects/{project}/apps/{app}", s.handleApp)
+	s.mux.HandleFunc("GET /projects/{project}/apps/{app}/events", s.handleEvents)
+	return s
+}
+
+// ServeHTTP serves the UI.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	s.mux.ServeHTTP(w, r)
+}
+
+// Close ends every live-update stream and waits for them to return; new
+// streams are refused afterwards while pages are still served. Close is
+// idempotent and always returns nil.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.done)
+	}
+	s.mu.Unlock()
+	s.streams.Wait()
+	return nil
+}
+
+// render executes page into a buffer first, so that a template error
+// becomes a clean 500 rather than half a page.
+func (s *Server) render(w http.ResponseWriter, page string, data any) {
+	var buf bytes.Buffer
+	if err := s.pages[page].ExecuteTemplate(&buf, "layout", data); err != nil {
+		s.logError("ui: render", "page", page, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(buf.Bytes())
+}
+
+// fail maps a store error to a status without revealing file paths.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, errBadID):
+		http.Error(w, "invalid project or application id", http.StatusBadRequest)
+	case errors.Is(err, fs.ErrNotExist):
+		http.Error(w, "not found", http.StatusNotFound)
+	default:
+		s.logError("ui: read", "path", r.URL.Path, "err", err)
+		http.Error(w, "cannot read the tracking directory", http.StatusInternalServerError)
+	}
+}
+
+type projectsPage struct {
+	Dir      string
+	Projects []Project
+}
+
+func (s *Server) handleProjects(w http.ResponseWriter, r *http.Request) {
+	ps, err := s.store.Projects()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, "projects", projectsPage{Dir: s.store.dir, Projects: ps})
+}
+
+type appsPage struct {
+	Project string
+	Apps    []AppSummary
+}
+
+func (s *Server) handleApps(w http.ResponseWriter, r *http.Request) {
+	project := r.PathValue("project")
+	apps, err := s.store.Apps(project)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, "apps", appsPage{Project: project, Apps: apps})
+}
+
+// appPage is the view of one application; the live stream renders its
+// fragments again as the log grows.
+type appPage struct {
+	App        *App
+	Steps      []*Step // newest first
+	NumSteps   int
+	Status     Status
+	LastAction string
+	Graph      *graphLayout
+	Errors     []LineError
+	Forks      []Child
+	Spawned    []Child
+}
+
+func newAppPage(app *App) *appPage {
+	steps := app.Log.Steps()
+	p := &appPage{App: app, Status: StatusNew, NumSteps: len(steps), Errors: app.Log.Errors()}
+	if n := len(steps); n > 0 {
+		p.Status = steps[n-1].Status
+		p.LastAction = steps[n-1].Action
+	}
+	p.Steps = make([]*Step, len(steps))
+	for i, st := range steps {
+		p.Steps[len(steps)-1-i] = st
+	}
+	if app.Graph != nil {
+		p.Graph = layoutGraph(app.Graph, p.LastAction)
+	}
+	for _, c := range app.Children {
+		if c.EventType == "fork" {
+			p.Forks = append(p.Forks, c)
+		} else {
+			p.Spawned = append(p.Spawned, c)
+		}
+	}
+	return p
+}
+
+func (s *Server) handleApp(w http.ResponseWriter, r *http.Request) {
+	app, err := s.store.App(r.PathValue("project"), r.PathValue("app"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if len(app.Tail) > 0 {
+		// A last line without a newline: shown (or reported) on the page,
+		// while the live stream waits for it to be completed.
+		app.Log.Add(app.Tail)
+	}
+	s.render(w, "app", newAppPage(app))
+}

@@ -1,0 +1,408 @@
+package ui
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// errBadID reports an id taken from a URL that could name something
+// outside the storage directory, or is otherwise not a plausible
+// project or application id.
+var errBadID = errors.New("invalid id")
+
+// validID reports whether id may be used as one path element under the
+// storage directory. It is deliberately strict: letters, digits and
+// "_-.:@+=,~ " only, no leading dot (so no "." or ".."), no separators,
+// no NUL, and filepath.IsLocal must agree.
+func validID(id string) bool {
+	if id == "" || len(id) > 255 || id[0] == '.' || id[0] == ' ' {
+		return false
+	}
+	for _, r := range id {
+		switch {
+		case unicode.IsLetter(r), unicode.IsDigit(r):
+		case strings.ContainsRune("_-.:@+=,~ ", r):
+		default:
+			return false
+		}
+	}
+	return filepath.IsLocal(id) && !strings.Contains(id, "..")
+}
+
+// store reads the tracking directory. Every file access goes through an
+// os.Root opened on the storage directory, so that even a symbolic link
+// inside it cannot lead a request outside.
+type store struct {
+	dir string
+}
+
+// rel joins validated ids into a slash-separated path relative to the
+// storage root, and checks once more that the result stays inside it.
+func rel(elems ...string) (string, error) {
+	for _, e := range elems {
+		if !validID(e) {
+			return "", fmt.Errorf("%w: %q", errBadID, e)
+		}
+	}
+	p := path.Join(elems...)
+	if !fs.ValidPath(p) || !filepath.IsLocal(filepath.FromSlash(p)) || path.Clean(p) != p {
+		return "", fmt.Errorf("%w: %q", errBadID, p)
+	}
+	return p, nil
+}
+
+// open returns the storage directory as an fs.FS confined to it. The
+// caller must close the returned closer.
+func (s *store) open() (fs.FS, io.Closer, error) {
+	root, err := os.OpenRoot(s.dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return root.FS(), root, nil
+}
+
+// Project is one directory of the storage directory.
+type Project struct {
+	Name       string
+	Apps       int
+	LastUpdate time.Time
+}
+
+// AppSummary is one row of a project's application list.
+type AppSummary struct {
+	ID           string
+	PartitionKey string
+	Steps        int
+	LastAction   string
+	Status       Status
+	LastUpdate   time.Time
+	dirTime      time.Time
+}
+
+// modTime is the newest modification time of dir and of dir/log.jsonl.
+func modTime(fsys fs.FS, dir string) (dirTime, newest time.Time, ok bool) {
+	fi, err := fs.Stat(fsys, dir)
+	if err != nil || !fi.IsDir() {
+		return time.Time{}, time.Time{}, false
+	}
+	dirTime, newest = fi.ModTime(), fi.ModTime()
+	if li, err := fs.Stat(fsys, path.Join(dir, "log.jsonl")); err == nil && li.ModTime().After(newest) {
+		newest = li.ModTime()
+	}
+	return dirTime, newest, true
+}
+
+// subdirs lists the directories directly inside dir whose names are valid ids.
+func subdirs(fsys fs.FS, dir string) ([]string, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if !validID(e.Name()) {
+			continue
+		}
+		if e.IsDir() {
+			names = append(names, e.Name())
+			continue
+		}
+		if fi, err := fs.Stat(fsys, path.Join(dir, e.Name())); err == nil && fi.IsDir() {
+			names = append(names, e.Name()) // a symbolic link to a directory
+		}
+	}
+	return names, nil
+}
+
+// Projects lists the projects, newest first. A storage directory that
+// does not exist yet has no projects.
+func (s *store) Projects() ([]Project, error) {
+	fsys, c, err := s.open()
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	names, err := subdirs(fsys, ".")
+	if err != nil {
+		return nil, err
+	}
+	var out []Project
+	for _, name := range names {
+		p := Project{Name: name}
+		_, p.LastUpdate, _ = modTime(fsys, name)
+		apps, _ := subdirs(fsys, name)
+		for _, a := range apps {
+			p.Apps++
+			if _, t, ok := modTime(fsys, path.Join(name, a)); ok && t.After(p.LastUpdate) {
+				p.LastUpdate = t
+			}
+		}
+		out = append(out, p)
+	}
+	slices.SortStableFunc(out, func(a, b Project) int {
+		if c := b.LastUpdate.Compare(a.LastUpdate); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return out, nil
+}
+
+// Apps lists the applications of a project, newest first by directory
+// modification time (as Burr's server does). It returns an error
+// wrapping fs.ErrNotExist when the project does not exist.
+func (s *store) Apps(project string) ([]AppSummary, error) {
+	dir, err := rel(project)
+	if err != nil {
+		return nil, err
+	}
+	fsys, c, err := s.open()
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	names, err := subdirs(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []AppSummary
+	for _, name := range names {
+		appDir := path.Join(dir, name)
+		a := AppSummary{ID: name, Status: StatusNew}
+		a.dirTime, a.LastUpdate, _ = modTime(fsys, appDir)
+		if md, err := readMetadata(fsys, appDir); err == nil && md.PartitionKey != nil {
+			a.PartitionKey = *md.PartitionKey
+		}
+		if data, err := fs.ReadFile(fsys, path.Join(appDir, "log.jsonl")); err == nil {
+			a.Steps, a.LastAction, a.Status = summarize(data)
+		}
+		out = append(out, a)
+	}
+	slices.SortStableFunc(out, func(a, b AppSummary) int {
+		if c := b.dirTime.Compare(a.dirTime); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// Pointer names another application (PointerModel of spec §6.5).
+type Pointer struct {
+	AppID        string  `json:"app_id"`
+	SequenceID   *int    `json:"sequence_id"`
+	PartitionKey *string `json:"partition_key"`
+}
+
+// Metadata is metadata.json (ApplicationMetadataModel).
+type Metadata struct {
+	PartitionKey          *string  `json:"partition_key"`
+	ParentPointer         *Pointer `json:"parent_pointer"`
+	SpawningParentPointer *Pointer `json:"spawning_parent_pointer"`
+}
+
+// Child is one line of children.jsonl: an application forked or spawned
+// from this one.
+type Child struct {
+	Child      Pointer `json:"child"`
+	EventTime  string  `json:"event_time"`
+	EventType  string  `json:"event_type"`
+	SequenceID *int    `json:"sequence_id"`
+}
+
+// GraphAction is one action of graph.json.
+type GraphAction struct {
+	Name           string   `json:"name"`
+	Reads          []string `json:"reads"`
+	Writes         []string `json:"writes"`
+	Code           string   `json:"code"`
+	Inputs         []string `json:"inputs"`
+	OptionalInputs []string `json:"optional_inputs"`
+}
+
+// GraphTransition is one transition of graph.json.
+type GraphTransition struct {
+	From      string `json:"from_"`
+	To        string `json:"to"`
+	Condition string `json:"condition"`
+}
+
+// Graph is graph.json (ApplicationModel).
+type Graph struct {
+	Entrypoint  string            `json:"entrypoint"`
+	Actions     []GraphAction     `json:"actions"`
+	Transitions []GraphTransition `json:"transitions"`
+}
+
+func readMetadata(fsys fs.FS, appDir string) (*Metadata, error) {
+	data, err := fs.ReadFile(fsys, path.Join(appDir, "metadata.json"))
+	if err != nil {
+		return nil, err
+	}
+	var md Metadata
+	if err := json.Unmarshal(data, &md); err != nil {
+		return nil, fmt.Errorf("metadata.json: %w", err)
+	}
+	return &md, nil
+}
+
+// App is everything the application page shows.
+type App struct {
+	Project  string
+	ID       string
+	Metadata *Metadata // nil when metadata.json is missing
+	Graph    *Graph    // nil when graph.json is missing
+	Children []Child   // spawned children and forks, in file order
+	Log      *Log
+	Problems []string // files that could not be read or parsed
+	Offset   int64    // bytes of log.jsonl in Log: complete lines only
+	Tail     []byte   // what follows the last newline of log.jsonl
+}
+
+// App reads one application. It returns an error wrapping
+// fs.ErrNotExist when the application directory does not exist; missing
+// or corrupt files inside it are reported in App.Problems instead.
+func (s *store) App(project, id string) (*App, error) {
+	dir, err := rel(project, id)
+	if err != nil {
+		return nil, err
+	}
+	fsys, c, err := s.open()
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	fi, err := fs.Stat(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("%s: %w", dir, fs.ErrNotExist)
+	}
+	app := &App{Project: project, ID: id, Log: NewLog()}
+	if md, err := readMetadata(fsys, dir); err == nil {
+		app.Metadata = md
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		app.Problems = append(app.Problems, err.Error())
+	}
+	if data, err := fs.ReadFile(fsys, path.Join(dir, "graph.json")); err == nil {
+		var g Graph
+		if err := json.Unmarshal(data, &g); err != nil {
+			app.Problems = append(app.Problems, "graph.json: "+err.Error())
+		} else {
+			app.Graph = &g
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		app.Problems = append(app.Problems, "graph.json: "+err.Error())
+	}
+	var problems []string
+	app.Children, problems = readChildren(fsys, dir)
+	app.Problems = append(app.Problems, problems...)
+	data, err := fs.ReadFile(fsys, path.Join(dir, "log.jsonl"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		app.Problems = append(app.Problems, "log.jsonl: "+err.Error())
+	}
+	// Only complete lines go into the Log: a final line without a newline
+	// may still be being written. The page parses Tail too (a finished run
+	// may lack the last newline); the live view resumes at Offset.
+	n := completeLen(data)
+	app.Log.Add(data[:n])
+	app.Offset, app.Tail = int64(n), data[n:]
+	return app, nil
+}
+
+// readChildren reads children.jsonl of an application directory; a
+// missing file means no children.
+func readChildren(fsys fs.FS, dir string) ([]Child, []string) {
+	data, err := fs.ReadFile(fsys, path.Join(dir, "children.jsonl"))
+	if err != nil {
+		return nil, nil
+	}
+	var out []Child
+	var problems []string
+	for i, line := range splitLines(data) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var ch Child
+		if err := json.Unmarshal(line, &ch); err != nil || ch.Child.AppID == "" {
+			problems = append(problems, fmt.Sprintf("children.jsonl line %d: invalid JSON", i+1))
+			continue
+		}
+		out = append(out, ch)
+	}
+	return out, problems
+}
+
+// Children reads the children.jsonl of project/id.
+func (s *store) Children(project, id string) ([]Child, error) {
+	dir, err := rel(project, id)
+	if err != nil {
+		return nil, err
+	}
+	fsys, c, err := s.open()
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	ch, _ := readChildren(fsys, dir)
+	return ch, nil
+}
+
+// readFrom returns the bytes of project/id/log.jsonl from offset on, and
+// the file's size. A file shorter than offset (replaced or truncated)
+// yields size < offset and no data.
+func (s *store) readFrom(project, id string, offset int64) ([]byte, int64, error) {
+	p, err := rel(project, id, "log.jsonl")
+	if err != nil {
+		return nil, 0, err
+	}
+	root, err := os.OpenRoot(s.dir)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer root.Close()
+	f, err := root.Open(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	size := fi.Size()
+	if size <= offset {
+		return nil, size, nil
+	}
+	buf := make([]byte, size-offset)
+	n, err := f.ReadAt(buf, offset)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, size, err
+	}
+	return buf[:n], size, nil
+}
+
+// completeLen is the length of data up to and including its last newline.
+func completeLen(data []byte) int {
+	for i := len(data) - 1; i >= 0; i-- {
+		if data[i] == '\n' {
+			return i + 1
+		}
+	}
+	return 0
+}
