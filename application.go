@@ -264,6 +264,10 @@ func (app *Application) runStep(ctx context.Context, i int, given Inputs) (Resul
 	if err == nil {
 		r, after, err = app.execute(sc, a, before, in, nil)
 	}
+	if err == nil && ctx.Err() != nil {
+		// The action finished but the caller gave up meanwhile: report it.
+		err = context.Cause(ctx)
+	}
 	return r, app.finishStep(sc, i, before, after, r, err, start)
 }
 
@@ -322,10 +326,6 @@ func mergeStep(before, after State, name string) State {
 // state when everything succeeded.
 func (app *Application) finishStep(sc *stepContext, i int, before, after State, r Result, err error, start time.Time) error {
 	a := app.graph.actions[i]
-	if err == nil && sc.Err() != nil {
-		// The action finished but the caller gave up meanwhile: report it.
-		err = context.Cause(sc)
-	}
 	if len(app.hooks.postStep) > 0 || app.persister != nil {
 		e := &StepEnd{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: sc.seq, Action: a,
 			State: after, Result: r, Err: err, Start: start, Time: time.Now()}
@@ -471,6 +471,10 @@ func (app *Application) loop(ctx context.Context, rc *runConfig, each func(StepR
 	if err != nil {
 		return StepResult{}, err
 	}
+	return app.loopHalts(ctx, h, rc.inputs, each)
+}
+
+func (app *Application) loopHalts(ctx context.Context, h halts, in Inputs, each func(StepResult) bool) (StepResult, error) {
 	done := ctx.Done()
 	last := StepResult{State: app.State()}
 	next, err := app.nextIndex(last.State)
@@ -485,7 +489,7 @@ func (app *Application) loop(ctx context.Context, rc *runConfig, each func(StepR
 			default:
 			}
 		}
-		r, err := app.runStep(ctx, next, rc.inputs)
+		r, err := app.runStep(ctx, next, in)
 		last = StepResult{Action: app.graph.actions[next], Result: r, State: app.State()}
 		if err != nil {
 			return last, err

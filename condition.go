@@ -204,7 +204,12 @@ func Expr(expression string) Condition {
 		return c
 	}
 	c.keys = identifiers(tree.Node)
-	program, err := expr.Compile(expression, expr.AsBool())
+	// State keys win over expr's builtins of the same name (count, max, …).
+	copts := []expr.Option{expr.AsBool()}
+	for _, k := range c.keys {
+		copts = append(copts, expr.DisableBuiltin(k))
+	}
+	program, err := expr.Compile(expression, copts...)
 	if err != nil {
 		c.err = fmt.Errorf("burr: Expr %q does not compile: %w", expression, err)
 		return c

@@ -1,0 +1,587 @@
+package burr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Stream is the result of StreamResult: the intermediate items of a streaming
+// action as it produces them, then its final result and state.
+//
+// The action starts lazily, on the first Next, range or Get, and runs on the
+// goroutine that consumes it: ranging over All starts no goroutine and hands
+// each item straight from the action to the loop body. A Stream may be consumed
+// from another goroutine than the one that created it, but by one goroutine at
+// a time; Stop and Close may be called from any goroutine.
+//
+// Completion happens exactly once, whichever way the stream ends — drained,
+// failed, closed, stopped, or its consumer panicked: the post-run-step hooks,
+// the persister, the end-of-stream hooks and the end of the call each see one
+// end. Until then the Application is busy: every Stream must be drained
+// (range to the end or Get), stopped, or closed.
+//
+//	stream, err := app.StreamResult(ctx, burr.HaltAfter("chat"), burr.WithInputs(in))
+//	if err != nil { … }
+//	for item := range stream.All() {
+//		fmt.Print(item)
+//	}
+//	result, state, err := stream.Get()
+type Stream struct {
+	app    *Application
+	action *Action
+	idx    int
+	sc     *stepContext
+	cancel context.CancelCauseFunc
+	parent context.Context // the caller's context
+	before State
+	in     Inputs
+	start  time.Time
+	owns   bool // the stream ends the StreamResult call: post-execute-call hook, release
+	method ExecuteMethod
+
+	interrupt atomic.Int32 // interruptStop or interruptClose, set from any goroutine
+
+	mu     sync.Mutex // guards phase and the pull functions
+	pullMu sync.Mutex // serialises the pull functions (Next against Close)
+	phase  streamPhase
+	pass   bool // a pass-through stream with no items
+	done  chan struct{} // closed at completion
+
+	// Written only by the goroutine driving the action.
+	items      int
+	left       bool // the consumer broke out of its range loop
+	inConsumer bool
+	hookErr    error
+	itemEvent  *StreamItem
+	ctxDone    <-chan struct{}
+
+	next     func() (any, bool)
+	stopPull func()
+	cur      any
+
+	result Result
+	state  State
+	err    error
+}
+
+type streamPhase uint8
+
+const (
+	phaseIdle    streamPhase = iota // not started
+	phaseRunning                    // the action runs under a range loop or Get
+	phasePulling                    // started through Next, suspended between items
+	phaseDone
+)
+
+const (
+	interruptStop  = 1
+	interruptClose = 2
+)
+
+// Action returns the action the stream belongs to: the action that was reached
+// (for StreamResult with several HaltAfter names, this tells which).
+func (s *Stream) Action() *Action { return s.action }
+
+// All returns an iterator over the items not yet consumed. Breaking out of the
+// loop abandons the stream, as Close does. After the loop, call Get (or Err)
+// for the final result or the error.
+func (s *Stream) All() iter.Seq[any] {
+	return func(yield func(any) bool) {
+		s.mu.Lock()
+		switch s.phase {
+		case phaseIdle:
+			s.phase = phaseRunning
+			s.mu.Unlock()
+			s.drive(yield)
+		case phasePulling:
+			s.mu.Unlock()
+			for s.Next() {
+				if !yield(s.cur) {
+					s.Close()
+					return
+				}
+			}
+		default:
+			s.mu.Unlock()
+		}
+	}
+}
+
+// Next advances to the next item, starting the action if needed. It returns
+// false when the stream has ended (read Err for why).
+func (s *Stream) Next() bool {
+	s.pullMu.Lock()
+	defer s.pullMu.Unlock()
+	s.mu.Lock()
+	switch s.phase {
+	case phaseIdle:
+		s.next, s.stopPull = iter.Pull(iter.Seq[any](s.drive))
+		s.phase = phasePulling
+	case phasePulling:
+	default:
+		s.mu.Unlock()
+		return false
+	}
+	next := s.next
+	s.mu.Unlock()
+	if next == nil {
+		return false
+	}
+	item, ok := next()
+	if !ok {
+		return false
+	}
+	s.cur = item
+	return true
+}
+
+// Item returns the item Next advanced to.
+func (s *Stream) Item() any { return s.cur }
+
+// Err returns the error the stream ended with, or nil. ErrStreamClosed means
+// the consumer abandoned it.
+func (s *Stream) Err() error {
+	select {
+	case <-s.done:
+		return s.err
+	default:
+		return nil
+	}
+}
+
+// Get drains the items not yet consumed and returns the action's final result
+// and the application's state after the step. Every later call returns the
+// same. If another goroutine is consuming the stream, Get waits for it to end.
+func (s *Stream) Get() (Result, State, error) {
+	s.mu.Lock()
+	switch s.phase {
+	case phaseIdle:
+		s.phase = phaseRunning
+		s.mu.Unlock()
+		s.drive(discard)
+	case phasePulling:
+		s.mu.Unlock()
+		for s.Next() {
+		}
+	default:
+		s.mu.Unlock()
+	}
+	<-s.done
+	return s.result, s.state, s.err
+}
+
+func discard(any) bool { return true }
+
+// Close abandons the stream: the action is told to stop (its yield returns
+// false and its context is cancelled), nothing is committed, and the hooks see
+// ErrStreamClosed. Close is idempotent and does nothing once the stream has
+// ended. When another goroutine is ranging over the stream, its loop ends at
+// the next item and the stream completes there.
+func (s *Stream) Close() error {
+	s.interrupt.CompareAndSwap(0, interruptClose)
+	s.mu.Lock()
+	switch s.phase {
+	case phaseIdle:
+		s.phase = phaseRunning
+		s.mu.Unlock()
+		s.finish(nil, State{}, ErrStreamClosed)
+	case phasePulling:
+		s.mu.Unlock()
+		s.cancel(ErrStreamClosed)
+		s.pullMu.Lock()
+		s.mu.Lock()
+		stop := s.stopPull
+		if s.phase != phasePulling {
+			stop = nil
+		}
+		s.next, s.stopPull = nil, nil
+		s.mu.Unlock()
+		if stop != nil {
+			stop()
+		}
+		s.pullMu.Unlock()
+	case phaseRunning:
+		s.mu.Unlock()
+		if s.interrupt.Load() == interruptClose {
+			s.cancel(ErrStreamClosed)
+		}
+	default:
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// Stop asks the action to finish early and commits what it has: its yield
+// returns false, it returns its partial final result and state, and the step
+// completes successfully with them — the "stop generating" button. When no
+// other goroutine is consuming the stream, Stop drives it to the end and
+// returns its error; otherwise the consumer's loop ends at the next item.
+func (s *Stream) Stop() error {
+	s.interrupt.CompareAndSwap(0, interruptStop)
+	s.mu.Lock()
+	running := s.phase == phaseRunning
+	s.mu.Unlock()
+	if running {
+		return nil
+	}
+	_, _, err := s.Get()
+	return err
+}
+
+// drive runs the action, handing each item to consumer, then completes the
+// stream. It runs on the consumer's goroutine (or the pull coroutine).
+func (s *Stream) drive(consumer func(any) bool) {
+	app := s.app
+	s.ctxDone = s.parent.Done()
+	gone := false
+	var itemHooks []PostStreamItemHook
+	if len(app.hooks.item) > 0 {
+		itemHooks = app.hooks.item
+		s.itemEvent = &StreamItem{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: s.sc.seq,
+			Action: s.action.name, StreamStart: s.start}
+	}
+	yield := func(item any) bool {
+		if gone {
+			return false
+		}
+		if s.interrupt.Load() != 0 {
+			gone = true
+			return false
+		}
+		if s.ctxDone != nil {
+			select {
+			case <-s.ctxDone:
+				gone = true
+				return false
+			default:
+			}
+		}
+		if itemHooks != nil {
+			if !s.fireItem(itemHooks, item) {
+				gone = true
+				return false
+			}
+		}
+		s.items++
+		s.inConsumer = true
+		ok := consumer(item)
+		s.inConsumer = false
+		if !ok {
+			gone, s.left = true, true
+		}
+		return ok
+	}
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		p := recover()
+		switch {
+		case p == nil:
+			// runtime.Goexit in the consumer (t.FailNow, say).
+			s.finish(nil, State{}, fmt.Errorf("burr: stream consumer exited: %w", ErrStreamClosed))
+		case s.inConsumer:
+			s.finish(nil, State{}, fmt.Errorf("burr: stream consumer panicked: %v: %w", p, ErrStreamClosed))
+			panic(p)
+		default:
+			s.finish(nil, State{}, &PanicError{Value: p, Stack: debug.Stack()})
+		}
+	}()
+	r, after, err := s.action.run(s.sc, s.before, s.in, yield)
+	returned = true
+	s.finish(r, after, err)
+}
+
+// fireItem calls the per-item hooks; false means a hook failed.
+func (s *Stream) fireItem(hooks []PostStreamItemHook, item any) bool {
+	e := s.itemEvent
+	if s.items == 0 {
+		e.FirstItemTime = time.Now()
+	}
+	e.Item, e.Index = item, s.items
+	for _, h := range hooks {
+		if err := safeCall(func() error { return h.PostStreamItem(s.sc, e) }); err != nil {
+			s.hookErr = errors.Join(s.hookErr, hookErr("post-stream-item", fmt.Errorf("hook %T: %w", h, err)))
+		}
+	}
+	e.Item = nil
+	return s.hookErr == nil
+}
+
+// finish completes the stream exactly once: checks, merge, post-run-step hooks,
+// persister, commit, end-of-stream hooks, end of the call.
+func (s *Stream) finish(r Result, after State, err error) {
+	s.mu.Lock()
+	if s.phase == phaseDone {
+		s.mu.Unlock()
+		return
+	}
+	s.phase = phaseDone
+	s.mu.Unlock()
+
+	app := s.app
+	stopped := s.interrupt.Load() == interruptStop
+	switch {
+	case err != nil:
+	case s.hookErr != nil:
+		err = s.hookErr
+	case s.interrupt.Load() == interruptClose || s.left:
+		err = ErrStreamClosed
+	case !stopped && s.parent.Err() != nil:
+		err = context.Cause(s.parent)
+	}
+	if err == nil {
+		if err = s.action.checkWrites(s.before, after); err == nil {
+			after = mergeStep(s.before, after, s.action.name)
+		}
+	}
+	if err != nil {
+		r = nil
+	}
+	err = app.finishStep(s.sc, s.idx, s.before, after, r, err, s.start)
+	s.cancel(errStreamDone)
+	if len(app.hooks.endStream) > 0 {
+		e := &StreamEnd{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: s.sc.seq,
+			Action: s.action.name, Items: s.items, Err: err, Time: time.Now()}
+		if herr := callHooks(s.parent, app.hooks.endStream, e, PostEndStreamHook.PostEndStream); herr != nil {
+			err = errors.Join(err, hookErr("post-end-stream", herr))
+		}
+	}
+	if s.owns {
+		err = app.postExec(s.parent, s.method, err)
+		app.release()
+	}
+	s.result, s.state, s.err = r, app.State(), err
+	close(s.done)
+}
+
+var errStreamDone = errors.New("burr: stream finished")
+
+// passThrough returns a stream with no items whose Get returns r, st and err:
+// what StreamResult returns when it halted at a non-streaming action or before
+// an action.
+func passThrough(a *Action, r Result, st State, err error) *Stream {
+	s := &Stream{action: a, phase: phaseDone, pass: true, done: make(chan struct{}), result: r, state: st, err: err}
+	close(s.done)
+	return s
+}
+
+// StreamResult runs the application up to a streaming action and returns its
+// Stream. HaltAfter names the action(s) to stream; earlier actions run first as
+// ordinary steps (a streaming action among them runs fully, without stream
+// hooks). Give HaltAfter, HaltBefore or both.
+//
+//   - Reaching a streaming action in HaltAfter returns its stream; the action
+//     starts on the first Next, range or Get.
+//   - Reaching a non-streaming action in HaltAfter runs it and returns an
+//     empty stream whose Get returns that step's result and state.
+//   - Halting before an action in HaltBefore returns that action with an
+//     empty stream and no result.
+//   - Running out of transitions first is an error wrapping ErrEndOfGraph that
+//     names the last action.
+//
+// The Application stays busy until the stream completes.
+func (app *Application) StreamResult(ctx context.Context, opts ...RunOption) (*Stream, error) {
+	if err := app.acquire(); err != nil {
+		return nil, err
+	}
+	rc := newRunConfig(opts)
+	if rc.haltAfter == nil && rc.haltBefore == nil {
+		app.release()
+		return nil, errors.New("burr: StreamResult needs HaltAfter (the action to stream) or HaltBefore")
+	}
+	fail := func(err error) (*Stream, error) {
+		err = app.postExec(ctx, MethodStreamResult, err)
+		app.release()
+		return nil, err
+	}
+	if err := app.preExec(ctx, MethodStreamResult); err != nil {
+		return fail(err)
+	}
+	if err := checkInputNames(rc.inputs); err != nil {
+		return fail(err)
+	}
+	h, err := app.resolveHalts(rc)
+	if err != nil {
+		return fail(err)
+	}
+	s, err := app.streamTo(ctx, h, rc.inputs, MethodStreamResult, true)
+	if err != nil {
+		return fail(err)
+	}
+	if s.pass {
+		// A pass-through: the call ends here.
+		s.err = app.postExec(ctx, MethodStreamResult, s.err)
+		app.release()
+		if s.err != nil {
+			return nil, s.err
+		}
+	}
+	return s, nil
+}
+
+// streamTo fast-forwards to the next action in h.after and sets up its stream.
+// When owns is true the returned live stream ends the call at completion.
+func (app *Application) streamTo(ctx context.Context, h halts, in Inputs, m ExecuteMethod, owns bool) (*Stream, error) {
+	s := app.State()
+	next, err := app.nextIndex(s)
+	if err != nil {
+		return nil, err
+	}
+	if next < 0 {
+		prior, _ := s.PriorStep()
+		return nil, fmt.Errorf("burr: cannot stream: no next action after %q: %w", prior, ErrEndOfGraph)
+	}
+	if !h.after[next] {
+		ff := halts{before: make([]bool, len(h.after)), after: make([]bool, len(h.after))}
+		for i := range ff.before {
+			ff.before[i] = h.before[i] || h.after[i]
+		}
+		last, err := app.loopHalts(ctx, ff, in, nil)
+		if err != nil {
+			return nil, err
+		}
+		if next, err = app.nextIndex(last.State); err != nil {
+			return nil, err
+		}
+		switch {
+		case next < 0:
+			name := ""
+			if last.Action != nil {
+				name = last.Action.name
+			}
+			return nil, fmt.Errorf("burr: reached the end of the graph after action %q before any action to halt at: %w", name, ErrEndOfGraph)
+		case !h.after[next]:
+			return passThrough(app.graph.actions[next], nil, last.State, nil), nil
+		}
+	}
+	return app.startStream(ctx, next, in, m, owns)
+}
+
+// startStream runs the pre-step hooks for the action at index i and returns its
+// stream, or runs it at once when it does not stream.
+func (app *Application) startStream(ctx context.Context, i int, given Inputs, m ExecuteMethod, owns bool) (*Stream, error) {
+	a := app.graph.actions[i]
+	if !a.Streaming() {
+		r, err := app.runStep(ctx, i, given)
+		if err != nil {
+			return nil, err
+		}
+		return passThrough(a, r, app.State(), nil), nil
+	}
+	in, err := a.inputsFor(given)
+	if err != nil {
+		return nil, err
+	}
+	before := app.State()
+	seq := 0
+	if n, ok := before.SequenceID(); ok {
+		seq = n + 1
+	}
+	before = before.withSeq(seq)
+	actx, cancel := context.WithCancelCause(ctx)
+	s := &Stream{app: app, action: a, idx: i, cancel: cancel, parent: ctx, before: before, in: in,
+		start: time.Now(), owns: owns, method: m, done: make(chan struct{})}
+	s.sc = &stepContext{Context: actx, app: app, seq: seq, action: a}
+	if len(app.hooks.preStep) > 0 {
+		e := &StepStart{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: seq, Action: a, State: before, Inputs: in, Time: s.start}
+		if herr := callHooks(s.sc, app.hooks.preStep, e, PreRunStepHook.PreRunStep); herr != nil {
+			s.hookErr = hookErr("pre-run-step", herr)
+		}
+	}
+	if len(app.hooks.preStream) > 0 {
+		e := &StreamStart{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: seq, Action: a.name, Time: s.start}
+		if herr := callHooks(s.sc, app.hooks.preStream, e, PreStartStreamHook.PreStartStream); herr != nil {
+			s.hookErr = errors.Join(s.hookErr, hookErr("pre-start-stream", herr))
+		}
+	}
+	if s.hookErr != nil {
+		s.owns = false
+		s.phase = phaseRunning
+		s.finish(nil, State{}, s.hookErr)
+		return nil, s.err
+	}
+	return s, nil
+}
+
+// StreamIterate runs the application action by action, yielding a Stream for
+// each: streaming actions stream, other actions give an empty stream whose Get
+// returns their result. A stream the loop body did not finish is drained before
+// the next action runs. It halts as Run does. An error ends the iteration after
+// being yielded.
+func (app *Application) StreamIterate(ctx context.Context, opts ...RunOption) iter.Seq2[*Stream, error] {
+	rc := newRunConfig(opts)
+	return func(yield func(*Stream, error) bool) {
+		if err := app.acquire(); err != nil {
+			yield(nil, err)
+			return
+		}
+		defer app.release()
+		if err := app.preExec(ctx, MethodStreamIterate); err != nil {
+			yield(nil, app.postExec(ctx, MethodStreamIterate, err))
+			return
+		}
+		broke, err := app.streamIterate(ctx, rc, yield)
+		err = app.postExec(ctx, MethodStreamIterate, err)
+		if err != nil && !broke {
+			yield(nil, err)
+		}
+	}
+}
+
+func (app *Application) streamIterate(ctx context.Context, rc *runConfig, yield func(*Stream, error) bool) (broke bool, err error) {
+	if err := checkInputNames(rc.inputs); err != nil {
+		return false, err
+	}
+	h, err := app.resolveHalts(rc)
+	if err != nil {
+		return false, err
+	}
+	next, err := app.nextIndex(app.State())
+	if err != nil {
+		return false, err
+	}
+	for next >= 0 {
+		if err := context.Cause(ctx); err != nil && ctx.Err() != nil {
+			return false, err
+		}
+		s, err := app.startStream(ctx, next, rc.inputs, MethodStreamIterate, false)
+		if err != nil {
+			return false, err
+		}
+		var cont bool
+		func() {
+			defer func() {
+				if !cont {
+					// The loop body broke out or panicked: abandon the stream.
+					s.Close()
+				}
+			}()
+			cont = yield(s, nil)
+		}()
+		if !cont {
+			return true, nil
+		}
+		if _, _, err := s.Get(); err != nil {
+			return false, err
+		}
+		ran := next
+		if next, err = app.nextIndex(app.State()); err != nil {
+			return false, err
+		}
+		if next >= 0 && h.before[next] {
+			return false, nil
+		}
+		if h.after[ran] {
+			return false, nil
+		}
+	}
+	return false, nil
+}
