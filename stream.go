@@ -299,7 +299,9 @@ func (s *Stream) drive(consumer func(any) bool) {
 	s.finish(r, after, err)
 }
 
-// fireItem calls the per-item hooks; false means a hook failed.
+// fireItem calls the per-item hooks; false means a hook failed. It is on the
+// per-item path, so hooks are called directly: a panicking hook is recovered
+// by drive, like a panic in the action, and fails the stream.
 func (s *Stream) fireItem(hooks []PostStreamItemHook, item any) bool {
 	e := s.itemEvent
 	if s.items == 0 {
@@ -307,7 +309,7 @@ func (s *Stream) fireItem(hooks []PostStreamItemHook, item any) bool {
 	}
 	e.Item, e.Index = item, s.items
 	for _, h := range hooks {
-		if err := safeCall(func() error { return h.PostStreamItem(s.sc, e) }); err != nil {
+		if err := h.PostStreamItem(s.sc, e); err != nil {
 			s.hookErr = errors.Join(s.hookErr, hookErr("post-stream-item", fmt.Errorf("hook %T: %w", h, err)))
 		}
 	}
