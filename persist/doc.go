@@ -1,0 +1,21 @@
+// Package persist is the home of Burr for Go's state persisters: one
+// sub-package per backend, each implementing burr.Persister.
+//
+//   - memory: an in-memory persister for tests and single-process tools;
+//   - sqlite: an embedded SQLite database in Burr's exact table format, so
+//     Python Burr and Burr for Go can read each other's files;
+//   - postgres: PostgreSQL through pgx, for fleets of servers;
+//   - redis: Redis through go-redis, for fleets of servers;
+//   - persisttest: the conformance suite every persister runs, ours and
+//     third parties'.
+//
+// Every persister detects a second writer of the same (partition key, app id,
+// sequence id): the later Save stores nothing and returns an error wrapping
+// burr.ErrConflict. Two servers driving the same application therefore cannot
+// overwrite each other's steps; the loser reloads (burr.WithInitializeFrom with
+// burr.ResumeAtNextAction) and continues from what the winner saved.
+//
+// Optional capabilities are plain methods found by type assertion, as in
+// database/sql/driver: Initialize(ctx) error creates the schema, Close() error
+// releases the persister's resources.
+package persist
