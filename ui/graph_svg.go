@@ -219,19 +219,18 @@ func layoutGraph(g *Graph, active string) *graphLayout {
 			p[0][0], p[0][1], p[1][0], p[1][1], p[2][0], p[2][1], p[3][0], p[3][1])
 		// Labels of forward edges sit nearer the target, where edges fanning
 		// out of one node are apart; the others at the curve's midpoint.
-		at := 0.5
-		if !e.Back {
-			at = 0.72
-		}
-		e.LabelX, e.LabelY = bezier(p, at)
 		if e.Back {
+			e.LabelX, e.LabelY = bezier(p, 0.5)
 			e.LabelX += 4
 		} else {
+			e.LabelX, e.LabelY = bezier(p, 0.75)
 			e.LabelX += 3
 		}
+		placeLabel(&e, out.Edges)
 		out.Width = max(out.Width, max(p[1][0], p[2][0])+margin)
 		if e.Label != "" {
-			out.Width = max(out.Width, e.LabelX+float64(len([]rune(e.Label)))*6.6+margin)
+			out.Width = max(out.Width, e.LabelX+labelWidth(e.Label)+margin)
+			out.Height = max(out.Height, e.LabelY+margin)
 		}
 		out.Edges = append(out.Edges, e)
 	}
@@ -247,4 +246,29 @@ func bezier(p [4][2]float64, t float64) (x, y float64) {
 	u := 1 - t
 	a, b, c, d := u*u*u, 3*u*u*t, 3*u*t*t, t*t*t
 	return a*p[0][0] + b*p[1][0] + c*p[2][0] + d*p[3][0], a*p[0][1] + b*p[1][1] + c*p[2][1] + d*p[3][1]
+}
+
+// labelWidth estimates the width of an edge label in the SVG's font.
+func labelWidth(s string) float64 { return float64(len([]rune(s))) * 6.6 }
+
+// placeLabel moves e's label down until it overlaps no label placed before.
+func placeLabel(e *graphEdge, placed []graphEdge) {
+	if e.Label == "" {
+		return
+	}
+	overlaps := func() bool {
+		for _, o := range placed {
+			if o.Label == "" {
+				continue
+			}
+			if e.LabelX < o.LabelX+labelWidth(o.Label)+10 && o.LabelX < e.LabelX+labelWidth(e.Label)+10 &&
+				e.LabelY < o.LabelY+12 && o.LabelY < e.LabelY+12 {
+				return true
+			}
+		}
+		return false
+	}
+	for i := 0; i < 20 && overlaps(); i++ {
+		e.LabelY += 12
+	}
 }

@@ -1,0 +1,241 @@
+package ui
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Browser tests drive the UI in a real headless Chromium. Without one
+// they skip locally and fail in CI (CI=true).
+
+func chromiumPath() string {
+	if p := os.Getenv("BURR_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// browser starts Chromium for one test, bounded by a 60s timeout.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromiumPath()
+	if path == "" {
+		msg := "Chromium not found: install it (apt-get install chromium) or set BURR_CHROMIUM to run the browser tests"
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 1000),
+	}
+	allocCtx, allocCancel := chromedp.NewExecAllocator(ctx, opts...)
+	bctx, bcancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		bcancel()
+		allocCancel() // waits for the browser process to exit
+		cancel()
+	})
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("starting %s: %v", path, err)
+	}
+	return bctx
+}
+
+// screenshot saves the page as a PNG in $BURR_ARTIFACTS (or a temporary
+// directory).
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("BURR_ARTIFACTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	p := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", p)
+}
+
+func serve(t *testing.T, dir string) string {
+	t.Helper()
+	s := newTestServer(t, dir)
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close) // registered before the browser, so it runs after the browser is gone
+	return srv.URL
+}
+
+func TestBrowserDemoData(t *testing.T) {
+	dir := demoData(t)
+	url := serve(t, dir)
+	ctx := browser(t)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(url+"/"),
+		chromedp.WaitVisible(css("#projects")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	projects, err := chromedp.Run(ctx, chromedp.Text(css("#projects")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"demo_counter", "demo_chatbot_with_traces", "demo_conversational-rag"} {
+		if !strings.Contains(projects, p) {
+			t.Errorf("projects page lacks %s: %q", p, projects)
+		}
+	}
+	screenshot(t, ctx, "projects")
+	err = chromedp.Do(ctx,
+		chromedp.Click(css(`a[href="/projects/demo_chatbot_with_traces"]`)),
+		chromedp.WaitVisible(css("#apps")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apps, err := chromedp.Run(ctx, chromedp.Text(css("#apps")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(apps, "chat-1-giraffe") || !strings.Contains(apps, "failed") {
+		t.Errorf("apps page: %q", apps)
+	}
+	screenshot(t, ctx, "apps")
+	err = chromedp.Do(ctx,
+		chromedp.Click(css(`a[href="/projects/demo_chatbot_with_traces/apps/chat-1-giraffe"]`)),
+		chromedp.WaitVisible(css("#steps details.step")),
+		chromedp.Click(css("#step-23 > summary")),
+		chromedp.WaitVisible(css("#step-23 .waterfall")),
+		chromedp.WaitVisible(css("svg.graph .node.active")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#steps details.step").length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spans, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#step-23 .span-row").length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if steps != 25 || spans == 0 {
+		t.Errorf("%d steps, %d spans in step 23", steps, spans)
+	}
+	screenshot(t, ctx, "app")
+}
+
+func TestBrowserStreamedStep(t *testing.T) {
+	dir := t.TempDir()
+	writeRun(t, dir, "streams", "chat-1", `{"type": "application", "entrypoint": "chat", "actions": [{"type": "action", "name": "chat", "reads": [], "writes": ["response"], "code": "", "inputs": [], "optional_inputs": ["prompt"]}], "transitions": [{"type": "transition", "from_": "chat", "to": "chat", "condition": "default"}]}`,
+		metaPK, streamedRun...)
+	url := serve(t, dir)
+	ctx := browser(t)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(url+"/projects/streams/apps/chat-1"),
+		chromedp.WaitVisible(chromedp.CSS("#step-0")),
+		chromedp.Click(chromedp.CSS("#step-0 > summary")),
+		chromedp.WaitVisible(chromedp.CSS("#step-0 .stream-metrics")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := func(sel string) string {
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("%s: %v", sel, err)
+		}
+		return s
+	}
+	row, items, ttfi, rate := text("#step-0 > summary .stream"), text("#step-0 .stream-items"), text("#step-0 .stream-ttfi"), text("#step-0 .stream-rate")
+	if !strings.Contains(row, "40 items") || items != "40" || ttfi != "5.0ms" || rate != "200.0" {
+		t.Errorf("stream metrics: row %q, items %q, ttfi %q, rate %q", row, items, ttfi, rate)
+	}
+	screenshot(t, ctx, "stream")
+}
+
+func TestBrowserLiveUpdate(t *testing.T) {
+	dir := t.TempDir()
+	appDir := writeRun(t, dir, "live", "run-1", counterGraph, metaPK, begin0)
+	url := serve(t, dir)
+	ctx := browser(t)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(url+"/projects/live/apps/run-1"),
+		chromedp.WaitVisible(chromedp.CSS("#step-0")),
+		chromedp.Click(chromedp.CSS("#step-0 > summary")), // opened by the reader; must stay open
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Poll[bool](`document.getElementById("live").textContent === "live"`,
+				chromedp.WithPollingTimeout(10*time.Second))(ctx, tg)
+			return err
+		}),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#app-status")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != "running" {
+		t.Errorf("status before = %q", status)
+	}
+	screenshot(t, ctx, "live-before")
+
+	appendLines(t, filepath.Join(appDir, "log.jsonl"), end0, begin1)
+	time.Sleep(300 * time.Millisecond)
+	appendLines(t, filepath.Join(appDir, "log.jsonl"), end1)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#step-1"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#app-status").textContent.trim() === "completed"`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("status never became completed: %v", err)
+	}
+	live, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#live")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("step-0").open`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(live, "live · ") || !strings.HasSuffix(live, "3 new lines") {
+		t.Errorf("live indicator = %q", live)
+	}
+	if !open {
+		t.Error("the open step was closed by the update")
+	}
+	screenshot(t, ctx, "live-after")
+}
