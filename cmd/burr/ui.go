@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/burrgo/burr/ui"
+)
+
+const uiUsage = `Usage: burr ui [--addr HOST:PORT] [--dir DIR] [--allow-remote]
+
+Serve the tracking web UI: projects, applications, steps, spans and the
+graph of every run tracked under DIR, with live updates of running
+applications.
+
+Flags:
+  --addr HOST:PORT   address to listen on (default 127.0.0.1:7241)
+  --dir DIR          tracking directory (default ~/.burr)
+  --allow-remote     allow listening on a non-loopback address; the UI has
+                     no authentication and shows everything in DIR
+  -h, --help         show this help
+`
+
+// runUI implements "burr ui". It serves until ctx is cancelled, then
+// shuts down gracefully. It returns the process exit code: 0 on success
+// and for --help, 2 for bad usage, 1 when serving fails.
+func runUI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("burr ui", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	addr := fs.String("addr", "127.0.0.1:7241", "")
+	dir := fs.String("dir", "", "")
+	allowRemote := fs.Bool("allow-remote", false, "")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, uiUsage)
+			return 0
+		}
+		fmt.Fprintf(stderr, "burr ui: %v\n\n%s", err, uiUsage)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "burr ui: unexpected argument %q\n\n%s", fs.Arg(0), uiUsage)
+		return 2
+	}
+	storage, err := storageDir(*dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "burr ui: %v\n", err)
+		return 2
+	}
+	host, _, err := net.SplitHostPort(*addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "burr ui: --addr %q: %v\n", *addr, err)
+		return 2
+	}
+	if !isLoopback(host) && !*allowRemote {
+		fmt.Fprintf(stderr, "burr ui: refusing to listen on non-loopback address %q: the UI has no authentication; pass --allow-remote to do it anyway\n", *addr)
+		return 2
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "burr ui: %v\n", err)
+		return 1
+	}
+	handler := ui.NewServer(storage)
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		// No WriteTimeout: live pages hold a Server-Sent Events stream open.
+	}
+	fmt.Fprintf(stdout, "Burr UI for %s on http://%s/\n", storage, ln.Addr())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		handler.Close()
+		fmt.Fprintf(stderr, "burr ui: %v\n", err)
+		return 1
+	case <-ctx.Done():
+	}
+	handler.Close() // ends the live streams, which Shutdown would wait for
+	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		srv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintf(stderr, "burr ui: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// storageDir resolves --dir: ~/.burr when empty, with a leading "~"
+// expanded.
+func storageDir(dir string) (string, error) {
+	if dir != "" && dir != "~" && !strings.HasPrefix(dir, "~/") {
+		return filepath.Abs(dir)
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("cannot find the home directory for the default --dir: %w", err)
+	}
+	switch {
+	case dir == "":
+		return filepath.Join(home, ".burr"), nil
+	case dir == "~":
+		return home, nil
+	}
+	return filepath.Join(home, dir[2:]), nil
+}
+
+// isLoopback reports whether host only accepts local connections. An
+// empty host (all interfaces) is not loopback.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe to write from runUI while the test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestRunUIServesUntilCancelled(t *testing.T) {
+	dir := t.TempDir()
+	app := filepath.Join(dir, "proj", "app-1")
+	if err := os.MkdirAll(app, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	line := `{"type":"begin_entry","start_time":"2025-01-01T12:00:00","action":"counter","inputs":{},"sequence_id":0}` + "\n"
+	if err := os.WriteFile(filepath.Join(app, "log.jsonl"), []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- runUI(ctx, []string{"--addr", "127.0.0.1:0", "--dir", dir}, &stdout, &stderr) }()
+
+	urlRE := regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		base = urlRE.FindString(stdout.String())
+	}
+	if base == "" {
+		t.Fatalf("no URL printed; stdout %q, stderr %q", stdout.String(), stderr.String())
+	}
+	resp, err := http.Get(base + "projects/proj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "app-1") {
+		t.Errorf("GET /projects/proj = %d", resp.StatusCode)
+	}
+	// An open live stream must not hold up the shutdown.
+	events, err := http.Get(base + "projects/proj/apps/app-1/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer events.Body.Close()
+
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit code %d, stderr %q", code, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("runUI did not return after cancel")
+	}
+	http.DefaultClient.CloseIdleConnections()
+}
+
+func TestRunUIUsage(t *testing.T) {
+	tests := []struct {
+		args         []string
+		code         int
+		stdout, errs string
+	}{
+		{[]string{"-h"}, 0, "Usage: burr ui", ""},
+		{[]string{"--help"}, 0, "--allow-remote", ""},
+		{[]string{"--addr", "0.0.0.0:0"}, 2, "", "--allow-remote"},
+		{[]string{"--addr", ":7241"}, 2, "", "non-loopback"},
+		{[]string{"--addr", "192.0.2.1:7241"}, 2, "", "non-loopback"},
+		{[]string{"--addr", "nonsense"}, 2, "", "--addr"},
+		{[]string{"--bogus"}, 2, "", "flag provided but not defined"},
+		{[]string{"extra"}, 2, "", "unexpected argument"},
+	}
+	for _, tt := range tests {
+		var stdout, stderr bytes.Buffer
+		code := runUI(context.Background(), tt.args, &stdout, &stderr)
+		if code != tt.code || !strings.Contains(stdout.String(), tt.stdout) || !strings.Contains(stderr.String(), tt.errs) {
+			t.Errorf("runUI(%q) = %d\nstdout %q\nstderr %q", tt.args, code, stdout.String(), stderr.String())
+		}
+	}
+}
+
+func TestIsLoopback(t *testing.T) {
+	for host, want := range map[string]bool{
+		"127.0.0.1": true, "127.1.2.3": true, "::1": true, "[::1]": true, "localhost": true, "LOCALHOST": true,
+		"": false, "0.0.0.0": false, "::": false, "192.168.1.2": false, "example.com": false,
+	} {
+		if got := isLoopback(host); got != want {
+			t.Errorf("isLoopback(%q) = %v", host, got)
+		}
+	}
+}
+
+func TestStorageDir(t *testing.T) {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		t.Skip(err)
+	}
+	for in, want := range map[string]string{
+		"":         filepath.Join(home, ".burr"),
+		"~/runs":   filepath.Join(home, "runs"),
+		"/tmp/x/.": "/tmp/x",
+	} {
+		if got, err := storageDir(in); err != nil || got != want {
+			t.Errorf("storageDir(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
