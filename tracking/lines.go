@@ -1,0 +1,315 @@
+package tracking
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/burrgo/burr"
+	"github.com/burrgo/burr/internal/jsonx"
+)
+
+// This file encodes the lines of log.jsonl and children.jsonl exactly as
+// Burr's pydantic models dump them (spec §6.3, §6.5, §6.6): compact JSON,
+// "type" first, then the model's fields in declaration order. Every encoder
+// appends to a caller-owned buffer, so a line costs no allocation of its own
+// beyond what encoding user values needs.
+
+// appendValue appends v as JSON. A value JSON cannot hold (a channel, a
+// function, a type whose MarshalJSON fails) is written as its fmt.Sprint text,
+// as Burr's serde falls back to str(value).
+func appendValue(buf []byte, v any) []byte {
+	start := len(buf)
+	out, err := jsonx.Append(buf, v)
+	if err != nil {
+		return jsonx.AppendString(buf[:start], fmt.Sprint(v))
+	}
+	return out
+}
+
+// appendObject appends m as a JSON object with sorted keys; nil becomes {}.
+func appendObject(buf []byte, m map[string]any) []byte {
+	buf = append(buf, '{')
+	switch len(m) {
+	case 0:
+	case 1:
+		for k, v := range m {
+			buf = jsonx.AppendString(buf, k)
+			buf = append(buf, ':')
+			buf = appendValue(buf, v)
+		}
+	default:
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for i, k := range keys {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = jsonx.AppendString(buf, k)
+			buf = append(buf, ':')
+			buf = appendValue(buf, m[k])
+		}
+	}
+	return append(buf, '}')
+}
+
+// appendState appends the state as Burr's State.serialize writes it: keys in
+// order, internal keys last.
+func appendState(buf []byte, s burr.State) []byte {
+	start := len(buf)
+	out, err := s.AppendJSON(buf)
+	if err == nil {
+		return out
+	}
+	// One value does not encode: write the others and that one as text.
+	buf = append(buf[:start], '{')
+	first := true
+	for k, v := range s.All() {
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		buf = jsonx.AppendString(buf, k)
+		buf = append(buf, ':')
+		buf = appendValue(buf, v)
+	}
+	return append(buf, '}')
+}
+
+// appendNullableString appends s, or null when s is empty.
+func appendNullableString(buf []byte, s string) []byte {
+	if s == "" {
+		return append(buf, "null"...)
+	}
+	return jsonx.AppendString(buf, s)
+}
+
+func appendStrings(buf []byte, list []string) []byte {
+	buf = append(buf, '[')
+	for i, s := range list {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = jsonx.AppendString(buf, s)
+	}
+	return append(buf, ']')
+}
+
+// exceptionText is what end_entry.exception holds for a failed step: the
+// error's text ending in a newline, as Burr's formatted tracebacks do.
+func exceptionText(err error) string {
+	msg := err.Error()
+	if len(msg) == 0 || msg[len(msg)-1] != '\n' {
+		msg += "\n"
+	}
+	return msg
+}
+
+// appendBeginEntry appends a begin_entry line (BeginEntryModel).
+func appendBeginEntry(buf []byte, e *burr.StepStart) []byte {
+	buf = append(buf, `{"type":"begin_entry","start_time":"`...)
+	buf = appendLocal(buf, e.Time)
+	buf = append(buf, `","action":`...)
+	buf = jsonx.AppendString(buf, e.Action.Name())
+	buf = append(buf, `,"inputs":`...)
+	buf = appendObject(buf, e.Inputs)
+	buf = append(buf, `,"sequence_id":`...)
+	buf = strconv.AppendInt(buf, int64(e.SequenceID), 10)
+	return append(buf, "}\n"...)
+}
+
+// appendEndEntry appends an end_entry line (EndEntryModel). A failed step has
+// a null result and the error's text as exception.
+func appendEndEntry(buf []byte, e *burr.StepEnd) []byte {
+	buf = append(buf, `{"type":"end_entry","end_time":"`...)
+	buf = appendLocal(buf, e.Time)
+	buf = append(buf, `","action":`...)
+	buf = jsonx.AppendString(buf, e.Action.Name())
+	buf = append(buf, `,"result":`...)
+	if e.Err != nil {
+		buf = append(buf, `null,"exception":`...)
+		buf = jsonx.AppendString(buf, exceptionText(e.Err))
+	} else {
+		buf = appendObject(buf, e.Result)
+		buf = append(buf, `,"exception":null`...)
+	}
+	buf = append(buf, `,"state":`...)
+	buf = appendState(buf, e.State)
+	buf = append(buf, `,"sequence_id":`...)
+	buf = strconv.AppendInt(buf, int64(e.SequenceID), 10)
+	return append(buf, "}\n"...)
+}
+
+// appendBeginSpan appends a begin_span line (BeginSpanModel).
+func appendBeginSpan(buf []byte, s *burr.Span) []byte {
+	buf = append(buf, `{"type":"begin_span","start_time":"`...)
+	buf = appendLocal(buf, s.StartTime)
+	buf = append(buf, `","action_sequence_id":`...)
+	buf = strconv.AppendInt(buf, int64(s.SequenceID), 10)
+	buf = append(buf, `,"span_id":`...)
+	buf = jsonx.AppendString(buf, s.ID)
+	buf = append(buf, `,"span_name":`...)
+	buf = jsonx.AppendString(buf, s.Name)
+	buf = append(buf, `,"parent_span_id":`...)
+	buf = appendNullableString(buf, s.ParentID)
+	buf = append(buf, `,"span_dependencies":`...)
+	buf = appendStrings(buf, s.Dependencies)
+	return append(buf, "}\n"...)
+}
+
+// appendEndSpan appends an end_span line (EndSpanModel).
+func appendEndSpan(buf []byte, s *burr.Span) []byte {
+	buf = append(buf, `{"type":"end_span","end_time":"`...)
+	buf = appendLocal(buf, s.EndTime)
+	buf = append(buf, `","action_sequence_id":`...)
+	buf = strconv.AppendInt(buf, int64(s.SequenceID), 10)
+	buf = append(buf, `,"span_id":`...)
+	buf = jsonx.AppendString(buf, s.ID)
+	return append(buf, "}\n"...)
+}
+
+// appendAttributes appends one attribute line (AttributeModel) per attribute.
+func appendAttributes(buf []byte, a *burr.Attributes) []byte {
+	for _, at := range a.Attributes {
+		buf = append(buf, `{"type":"attribute","key":`...)
+		buf = jsonx.AppendString(buf, at.Key)
+		buf = append(buf, `,"action_sequence_id":`...)
+		buf = strconv.AppendInt(buf, int64(a.SequenceID), 10)
+		buf = append(buf, `,"span_id":`...)
+		buf = appendNullableString(buf, a.SpanID)
+		buf = append(buf, `,"value":`...)
+		buf = appendValue(buf, at.Value)
+		buf = append(buf, `,"tags":{},"time_logged":"`...)
+		buf = appendUTC(buf, a.Time)
+		buf = append(buf, "\"}\n"...)
+	}
+	return buf
+}
+
+// appendStreamLine appends one of the three stream lines, which share their
+// shape: type, action_sequence_id, span_id (always null), a UTC time field.
+func appendStreamLine(buf []byte, kind, timeField string, seq int, t time.Time) []byte {
+	buf = append(buf, `{"type":"`...)
+	buf = append(buf, kind...)
+	buf = append(buf, `","action_sequence_id":`...)
+	buf = strconv.AppendInt(buf, int64(seq), 10)
+	buf = append(buf, `,"span_id":null,"`...)
+	buf = append(buf, timeField...)
+	buf = append(buf, `":"`...)
+	buf = appendUTC(buf, t)
+	return append(buf, '"')
+}
+
+// appendBeginStream appends a begin_stream line (InitializeStreamModel).
+func appendBeginStream(buf []byte, e *burr.StreamStart) []byte {
+	return append(appendStreamLine(buf, "begin_stream", "stream_init_time", e.SequenceID, e.Time), "}\n"...)
+}
+
+// appendFirstItemStream appends a first_item_stream line (FirstItemStreamModel).
+func appendFirstItemStream(buf []byte, seq int, t time.Time) []byte {
+	return append(appendStreamLine(buf, "first_item_stream", "first_item_time", seq, t), "}\n"...)
+}
+
+// appendEndStream appends an end_stream line (EndStreamModel).
+func appendEndStream(buf []byte, e *burr.StreamEnd) []byte {
+	buf = appendStreamLine(buf, "end_stream", "end_time", e.SequenceID, e.Time)
+	buf = append(buf, `,"items_streamed":`...)
+	buf = strconv.AppendInt(buf, int64(e.Items), 10)
+	return append(buf, "}\n"...)
+}
+
+// appendPointer appends a PointerModel, or null.
+func appendPointer(buf []byte, p *burr.Pointer) []byte {
+	if p == nil {
+		return append(buf, "null"...)
+	}
+	buf = append(buf, `{"type":"pointer_data","app_id":`...)
+	buf = jsonx.AppendString(buf, p.AppID)
+	buf = append(buf, `,"sequence_id":`...)
+	buf = strconv.AppendInt(buf, int64(p.SequenceID), 10)
+	buf = append(buf, `,"partition_key":`...)
+	buf = appendNullableString(buf, p.PartitionKey)
+	return append(buf, '}')
+}
+
+// Child link kinds in children.jsonl.
+const (
+	eventFork       = "fork"
+	eventSpawnStart = "spawn_start"
+)
+
+// appendChildLine appends a children.jsonl line (ChildApplicationModel). As in
+// Burr, the child pointer's sequence id and partition key are always null.
+func appendChildLine(buf []byte, childAppID string, t time.Time, eventType string, parentSeq int) []byte {
+	buf = append(buf, `{"type":"child_application_data","child":{"type":"pointer_data","app_id":`...)
+	buf = jsonx.AppendString(buf, childAppID)
+	buf = append(buf, `,"sequence_id":null,"partition_key":null},"event_time":"`...)
+	buf = appendLocal(buf, t)
+	buf = append(buf, `","event_type":"`...)
+	buf = append(buf, eventType...)
+	buf = append(buf, `","sequence_id":`...)
+	buf = strconv.AppendInt(buf, int64(parentSeq), 10)
+	return append(buf, "}\n"...)
+}
+
+// graphJSON returns graph.json (ApplicationModel) in json.dumps style. Unlike
+// Burr, inputs holds the required inputs and optional_inputs the optional ones.
+func graphJSON(g *burr.Graph, entrypoint string) []byte {
+	buf := []byte(`{"type":"application","entrypoint":`)
+	buf = jsonx.AppendString(buf, entrypoint)
+	buf = append(buf, `,"actions":[`...)
+	for i, a := range g.Actions() {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `{"type":"action","name":`...)
+		buf = jsonx.AppendString(buf, a.Name())
+		buf = append(buf, `,"reads":`...)
+		buf = appendStrings(buf, a.Reads())
+		buf = append(buf, `,"writes":`...)
+		buf = appendStrings(buf, a.Writes())
+		buf = append(buf, `,"code":`...)
+		buf = jsonx.AppendString(buf, a.Code())
+		buf = append(buf, `,"inputs":`...)
+		buf = appendStrings(buf, a.RequiredInputs())
+		buf = append(buf, `,"optional_inputs":`...)
+		buf = appendStrings(buf, a.OptionalInputs())
+		buf = append(buf, '}')
+	}
+	buf = append(buf, `],"transitions":[`...)
+	i := 0
+	for _, t := range g.Transitions() {
+		for _, from := range t.From {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			i++
+			buf = append(buf, `{"type":"transition","from_":`...)
+			buf = jsonx.AppendString(buf, from)
+			buf = append(buf, `,"to":`...)
+			buf = jsonx.AppendString(buf, t.To)
+			buf = append(buf, `,"condition":`...)
+			buf = jsonx.AppendString(buf, t.Condition.Name())
+			buf = append(buf, '}')
+		}
+	}
+	buf = append(buf, "]}"...)
+	return jsonx.PyFormat(buf)
+}
+
+// metadataJSON returns metadata.json (ApplicationMetadataModel) in json.dumps
+// style.
+func metadataJSON(partitionKey string, parent, spawning *burr.Pointer) []byte {
+	buf := []byte(`{"type":"application_metadata","partition_key":`)
+	buf = appendNullableString(buf, partitionKey)
+	buf = append(buf, `,"parent_pointer":`...)
+	buf = appendPointer(buf, parent)
+	buf = append(buf, `,"spawning_parent_pointer":`...)
+	buf = appendPointer(buf, spawning)
+	buf = append(buf, '}')
+	return jsonx.PyFormat(buf)
+}
