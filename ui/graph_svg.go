@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"github.com/burrgo/burr/ui/internal/store"
 	"slices"
 )
 
@@ -42,7 +43,7 @@ func nodeWidth(name string) float64 { return max(84, float64(len([]rune(name)))*
 
 // layoutGraph computes a layered layout of g. active names the action to
 // highlight (the last one that ran); it may be empty.
-func layoutGraph(g *Graph, active string) *graphLayout {
+func layoutGraph(g *store.Graph, active string) *graphLayout {
 	// Nodes: actions in file order, then any name only a transition knows.
 	var names []string
 	index := map[string]int{}

@@ -2,16 +2,17 @@ package ui
 
 import (
 	"encoding/json"
+	"github.com/burrgo/burr/ui/internal/store"
 	"os"
 	"path/filepath"
 	"testing"
 )
 
 func TestLayoutGraph(t *testing.T) {
-	g := &Graph{
+	g := &store.Graph{
 		Entrypoint: "prompt",
-		Actions:    []GraphAction{{Name: "prompt"}, {Name: "check"}, {Name: "a"}, {Name: "b"}, {Name: "orphan"}},
-		Transitions: []GraphTransition{
+		Actions:    []store.GraphAction{{Name: "prompt"}, {Name: "check"}, {Name: "a"}, {Name: "b"}, {Name: "orphan"}},
+		Transitions: []store.GraphTransition{
 			{From: "prompt", To: "check", Condition: "default"},
 			{From: "check", To: "a", Condition: "safe=True"},
 			{From: "check", To: "b", Condition: "safe=False"},
@@ -51,7 +52,7 @@ func TestLayoutGraph(t *testing.T) {
 	if labels["default"] || !labels["safe=True"] || !labels["retry"] || back != 2 {
 		t.Errorf("labels %v, back edges %d", labels, back)
 	}
-	if l := layoutGraph(&Graph{}, ""); len(l.Nodes) != 0 {
+	if l := layoutGraph(&store.Graph{}, ""); len(l.Nodes) != 0 {
 		t.Error("empty graph has nodes")
 	}
 }
@@ -67,7 +68,7 @@ func TestLayoutDemoGraphs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var g Graph
+		var g store.Graph
 		if err := json.Unmarshal(data, &g); err != nil {
 			t.Fatal(err)
 		}

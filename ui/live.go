@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/burrgo/burr/ui/internal/store"
 	"net/http"
 	"strconv"
 	"time"
@@ -13,13 +14,13 @@ import (
 // lines added since the previous event; the other fields are fragments of
 // the application page rendered again, which the page swaps in.
 type liveUpdate struct {
-	Offset   int64    `json:"offset"`
-	Lines    []string `json:"lines"`
-	Status   Status   `json:"status"`
-	Summary  string   `json:"summary"`
-	Steps    string   `json:"steps"`
-	Graph    string   `json:"graph"`
-	Problems string   `json:"problems"`
+	Offset   int64        `json:"offset"`
+	Lines    []string     `json:"lines"`
+	Status   store.Status `json:"status"`
+	Summary  string       `json:"summary"`
+	Steps    string       `json:"steps"`
+	Graph    string       `json:"graph"`
+	Problems string       `json:"problems"`
 }
 
 // heartbeat is how often an idle event stream sends a comment, so that a
@@ -75,7 +76,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		// or everything when its offset makes no sense any more.
 		var fresh []byte
 		if since < offset {
-			if data, _, err := s.store.readFrom(project, id, since); err == nil {
+			if data, _, err := s.store.ReadFrom(project, id, since); err == nil {
 				fresh = data[:min(int64(len(data)), offset-since)]
 			}
 		}
@@ -99,18 +100,18 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-tick.C:
-			data, size, err := s.store.readFrom(project, id, offset)
+			data, size, err := s.store.ReadFrom(project, id, offset)
 			if err != nil {
 				continue // not there yet, or briefly unreadable: try again
 			}
 			if size < offset {
 				// Truncated or replaced: read it again from the start.
-				lg, offset = NewLog(), 0
-				if data, _, err = s.store.readFrom(project, id, 0); err != nil {
+				lg, offset = store.NewLog(), 0
+				if data, _, err = s.store.ReadFrom(project, id, 0); err != nil {
 					continue
 				}
 			}
-			n := completeLen(data)
+			n := store.CompleteLen(data)
 			if n == 0 {
 				continue // nothing new, or a line still being written
 			}
@@ -128,11 +129,11 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 }
 
 // send writes one update event; it reports false when the client is gone.
-func (s *Server) send(w http.ResponseWriter, rc *http.ResponseController, app *App, lg *Log, offset int64, fresh []byte) bool {
+func (s *Server) send(w http.ResponseWriter, rc *http.ResponseController, app *store.App, lg *store.Log, offset int64, fresh []byte) bool {
 	app.Log, app.Offset, app.Tail = lg, offset, nil
 	page := newAppPage(app)
 	u := liveUpdate{Offset: offset, Lines: []string{}, Status: page.Status}
-	for _, l := range splitLines(fresh) {
+	for _, l := range store.SplitLines(fresh) {
 		if len(bytes.TrimSpace(l)) > 0 {
 			u.Lines = append(u.Lines, string(l))
 		}

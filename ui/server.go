@@ -1,9 +1,14 @@
+// Package ui serves Burr's tracking web UI: the runs a tracker wrote
+// under a storage directory (Burr's on-disk format, from Go or from
+// Python Burr), with live updates of running applications. See Server;
+// the "burr ui" command serves it.
 package ui
 
 import (
 	"bytes"
 	"embed"
 	"errors"
+	"github.com/burrgo/burr/ui/internal/store"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -33,7 +38,7 @@ var assets embed.FS
 //
 // A Server is safe for concurrent use. Close ends the live-update streams.
 type Server struct {
-	store    store
+	store    *store.Store
 	mux      *http.ServeMux
 	pages    map[string]*template.Template
 	poll     time.Duration // how often a live page's log file is checked
@@ -48,7 +53,7 @@ type Server struct {
 // ~/.burr, already expanded). The directory need not exist yet.
 func NewServer(dir string) *Server {
 	s := &Server{
-		store:    store{dir: dir},
+		store:    store.New(dir),
 		mux:      http.NewServeMux(),
 		poll:     250 * time.Millisecond,
 		done:     make(chan struct{}),
@@ -105,7 +110,7 @@ func (s *Server) render(w http.ResponseWriter, page string, data any) {
 // fail maps a store error to a status without revealing file paths.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
-	case errors.Is(err, errBadID):
+	case errors.Is(err, store.ErrBadID):
 		http.Error(w, "invalid project or application id", http.StatusBadRequest)
 	case errors.Is(err, fs.ErrNotExist):
 		http.Error(w, "not found", http.StatusNotFound)
@@ -117,7 +122,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 type projectsPage struct {
 	Dir      string
-	Projects []Project
+	Projects []store.Project
 }
 
 func (s *Server) handleProjects(w http.ResponseWriter, r *http.Request) {
@@ -126,12 +131,12 @@ func (s *Server) handleProjects(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, "projects", projectsPage{Dir: s.store.dir, Projects: ps})
+	s.render(w, "projects", projectsPage{Dir: s.store.Dir(), Projects: ps})
 }
 
 type appsPage struct {
 	Project string
-	Apps    []AppSummary
+	Apps    []store.AppSummary
 }
 
 func (s *Server) handleApps(w http.ResponseWriter, r *http.Request) {
@@ -147,25 +152,25 @@ func (s *Server) handleApps(w http.ResponseWriter, r *http.Request) {
 // appPage is the view of one application; the live stream renders its
 // fragments again as the log grows.
 type appPage struct {
-	App        *App
-	Steps      []*Step // newest first
+	App        *store.App
+	Steps      []*store.Step // newest first
 	NumSteps   int
-	Status     Status
+	Status     store.Status
 	LastAction string
 	Graph      *graphLayout
-	Errors     []LineError
-	Forks      []Child
-	Spawned    []Child
+	Errors     []store.LineError
+	Forks      []store.Child
+	Spawned    []store.Child
 }
 
-func newAppPage(app *App) *appPage {
+func newAppPage(app *store.App) *appPage {
 	steps := app.Log.Steps()
-	p := &appPage{App: app, Status: StatusNew, NumSteps: len(steps), Errors: app.Log.Errors()}
+	p := &appPage{App: app, Status: store.StatusNew, NumSteps: len(steps), Errors: app.Log.Errors()}
 	if n := len(steps); n > 0 {
 		p.Status = steps[n-1].Status
 		p.LastAction = steps[n-1].Action
 	}
-	p.Steps = make([]*Step, len(steps))
+	p.Steps = make([]*store.Step, len(steps))
 	for i, st := range steps {
 		p.Steps[len(steps)-1-i] = st
 	}

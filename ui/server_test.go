@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"github.com/burrgo/burr/ui/internal/store"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -260,7 +261,7 @@ func TestEvents(t *testing.T) {
 	f.WriteString(end0[20:] + "\n" + begin1 + "\n")
 	f.Close()
 	id, u := sseEvent(t, r)
-	if len(u.Lines) != 2 || u.Lines[0] != end0 || u.Status != StatusRunning {
+	if len(u.Lines) != 2 || u.Lines[0] != end0 || u.Status != store.StatusRunning {
 		t.Fatalf("update = %+v", u.Lines)
 	}
 	if want := start + int64(len(end0)+len(begin1)+2); id != itoa(want) || u.Offset != want {
@@ -271,7 +272,7 @@ func TestEvents(t *testing.T) {
 	}
 	appendLines(t, logPath, end1, "garbage")
 	_, u = sseEvent(t, r)
-	if u.Status != StatusCompleted || !strings.Contains(u.Problems, "line 5: invalid JSON") || !strings.Contains(u.Graph, `class="node active entry" data-action="counter"`) {
+	if u.Status != store.StatusCompleted || !strings.Contains(u.Problems, "line 5: invalid JSON") || !strings.Contains(u.Graph, `class="node active entry" data-action="counter"`) {
 		t.Errorf("second update: %+v %s %s", u.Status, u.Problems, u.Graph)
 	}
 	resp.Body.Close()
@@ -279,7 +280,7 @@ func TestEvents(t *testing.T) {
 	// A page rendered at offset 0 gets what it lacks at once; so does a
 	// reconnecting EventSource (Last-Event-ID wins over the query).
 	resp, r = open("?offset=0")
-	if _, u = sseEvent(t, r); len(u.Lines) != 5 || u.Status != StatusCompleted {
+	if _, u = sseEvent(t, r); len(u.Lines) != 5 || u.Status != store.StatusCompleted {
 		t.Errorf("catch-up update: %d lines", len(u.Lines))
 	}
 	resp.Body.Close()

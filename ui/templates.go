@@ -22,8 +22,6 @@ func parseTemplates() map[string]*template.Template {
 		"rate":       func(f float64) string { return fmt.Sprintf("%.1f", f) },
 		"projectURL": func(p string) string { return "/projects/" + url.PathEscape(p) },
 		"appURL":     appURL,
-		"validID":    validID,
-		"deref":      func(p *int) int { return *p },
 	}).ParseFS(assets, "templates/layout.html", "templates/fragments.html"))
 	pages := map[string]*template.Template{}
 	for _, name := range []string{"projects", "apps", "app"} {

@@ -1,4 +1,4 @@
-package ui
+package store
 
 import (
 	"encoding/json"
@@ -248,15 +248,15 @@ func TestValidID(t *testing.T) {
 	bad := []string{"", ".", "..", "../etc", "..\\x", "a/b", "/etc", "a\\b", "a\x00b", ".hidden", "a..b",
 		"C:\\x", "%2e%2e", "a\nb", strings.Repeat("a", 256), " lead"}
 	for _, id := range good {
-		if !validID(id) {
-			t.Errorf("validID(%q) = false", id)
+		if !ValidID(id) {
+			t.Errorf("ValidID(%q) = false", id)
 		}
 	}
 	for _, id := range bad {
-		if validID(id) {
-			t.Errorf("validID(%q) = true", id)
+		if ValidID(id) {
+			t.Errorf("ValidID(%q) = true", id)
 		}
-		if _, err := rel("p", id); !errors.Is(err, errBadID) {
+		if _, err := rel("p", id); !errors.Is(err, ErrBadID) {
 			t.Errorf("rel(p, %q) = %v", id, err)
 		}
 	}
@@ -271,10 +271,10 @@ func TestStoreReadsOnlyInsideRoot(t *testing.T) {
 	if err := os.Symlink(filepath.Join(outer, "secret"), filepath.Join(root, "escape")); err != nil {
 		t.Skip("symlinks not supported:", err)
 	}
-	s := &store{dir: root}
+	s := New(root)
 	for _, tc := range [][2]string{{"..", "secret"}, {"../secret", "app"}, {"p", "../../secret/app"}, {"/etc", "x"}} {
-		if _, err := s.App(tc[0], tc[1]); !errors.Is(err, errBadID) {
-			t.Errorf("App(%q, %q) = %v, want errBadID", tc[0], tc[1], err)
+		if _, err := s.App(tc[0], tc[1]); !errors.Is(err, ErrBadID) {
+			t.Errorf("App(%q, %q) = %v, want ErrBadID", tc[0], tc[1], err)
 		}
 	}
 	if _, err := s.App("escape", "app"); err == nil {
@@ -297,7 +297,7 @@ func TestStoreApp(t *testing.T) {
 		`{"type":"child_application_data","child":{"type":"pointer_data","app_id":"kid","sequence_id":null,"partition_key":null},"event_time":"2026-11-26T10:41:12.141762","event_type":"spawn_start","sequence_id":1}`+"\n"+
 			`{"type":"child_application_data","child":{"type":"pointer_data","app_id":"forked","sequence_id":null,"partition_key":null},"event_time":"2026-11-26T10:41:12.149601","event_type":"fork","sequence_id":0}`+"\n"+
 			`{broken`+"\n")
-	s := &store{dir: dir}
+	s := New(dir)
 	app, err := s.App("proj", "child")
 	if err != nil {
 		t.Fatal(err)
@@ -352,7 +352,7 @@ func TestStoreListsSortedByDirectoryTime(t *testing.T) {
 	if err := os.Chtimes(filepath.Join(dir, "q"), past.Add(-time.Hour), past.Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	s := &store{dir: dir}
+	s := New(dir)
 	apps, err := s.Apps("p")
 	if err != nil {
 		t.Fatal(err)
@@ -374,13 +374,13 @@ func TestStoreListsSortedByDirectoryTime(t *testing.T) {
 		t.Errorf("projects = %+v", ps)
 	}
 	// A storage directory that does not exist yet has no projects.
-	if ps, err := (&store{dir: filepath.Join(dir, "missing")}).Projects(); err != nil || len(ps) != 0 {
+	if ps, err := New(filepath.Join(dir, "missing")).Projects(); err != nil || len(ps) != 0 {
 		t.Errorf("missing dir: %v, %v", ps, err)
 	}
 }
 
 func TestDemoDataReads(t *testing.T) {
-	s := &store{dir: demoData(t)}
+	s := New(demoData(t))
 	ps, err := s.Projects()
 	if err != nil || len(ps) != 4 {
 		t.Fatalf("projects = %+v, %v", ps, err)

@@ -1,4 +1,8 @@
-package ui
+// Package store reads the files a Burr tracker writes (spec §6 of the
+// Burr semantics): projects, applications, graph.json, metadata.json,
+// children.jsonl and log.jsonl, both from the Go tracker and from Python
+// Burr. It only reads, and only inside its directory.
+package store
 
 import (
 	"bytes"
@@ -16,16 +20,16 @@ import (
 	"unicode"
 )
 
-// errBadID reports an id taken from a URL that could name something
+// ErrBadID reports an id taken from a URL that could name something
 // outside the storage directory, or is otherwise not a plausible
 // project or application id.
-var errBadID = errors.New("invalid id")
+var ErrBadID = errors.New("invalid id")
 
-// validID reports whether id may be used as one path element under the
+// ValidID reports whether id may be used as one path element under the
 // storage directory. It is deliberately strict: letters, digits and
 // "_-.:@+=,~ " only, no leading dot (so no "." or ".."), no separators,
 // no NUL, and filepath.IsLocal must agree.
-func validID(id string) bool {
+func ValidID(id string) bool {
 	if id == "" || len(id) > 255 || id[0] == '.' || id[0] == ' ' {
 		return false
 	}
@@ -40,31 +44,39 @@ func validID(id string) bool {
 	return filepath.IsLocal(id) && !strings.Contains(id, "..")
 }
 
-// store reads the tracking directory. Every file access goes through an
-// os.Root opened on the storage directory, so that even a symbolic link
-// inside it cannot lead a request outside.
-type store struct {
+// Store reads a tracking directory. Every file access goes through an
+// os.Root opened on the directory, so that even a symbolic link inside it
+// cannot lead a request outside. Files are read at each call; a Store is
+// safe for concurrent use.
+type Store struct {
 	dir string
 }
+
+// New returns a Store for the tracking directory dir, which need not
+// exist yet.
+func New(dir string) *Store { return &Store{dir: dir} }
+
+// Dir is the tracking directory.
+func (s *Store) Dir() string { return s.dir }
 
 // rel joins validated ids into a slash-separated path relative to the
 // storage root, and checks once more that the result stays inside it.
 func rel(elems ...string) (string, error) {
 	for _, e := range elems {
-		if !validID(e) {
-			return "", fmt.Errorf("%w: %q", errBadID, e)
+		if !ValidID(e) {
+			return "", fmt.Errorf("%w: %q", ErrBadID, e)
 		}
 	}
 	p := path.Join(elems...)
 	if !fs.ValidPath(p) || !filepath.IsLocal(filepath.FromSlash(p)) || path.Clean(p) != p {
-		return "", fmt.Errorf("%w: %q", errBadID, p)
+		return "", fmt.Errorf("%w: %q", ErrBadID, p)
 	}
 	return p, nil
 }
 
 // open returns the storage directory as an fs.FS confined to it. The
 // caller must close the returned closer.
-func (s *store) open() (fs.FS, io.Closer, error) {
+func (s *Store) open() (fs.FS, io.Closer, error) {
 	root, err := os.OpenRoot(s.dir)
 	if err != nil {
 		return nil, nil, err
@@ -111,7 +123,7 @@ func subdirs(fsys fs.FS, dir string) ([]string, error) {
 	}
 	var names []string
 	for _, e := range entries {
-		if !validID(e.Name()) {
+		if !ValidID(e.Name()) {
 			continue
 		}
 		if e.IsDir() {
@@ -127,7 +139,7 @@ func subdirs(fsys fs.FS, dir string) ([]string, error) {
 
 // Projects lists the projects, newest first. A storage directory that
 // does not exist yet has no projects.
-func (s *store) Projects() ([]Project, error) {
+func (s *Store) Projects() ([]Project, error) {
 	fsys, c, err := s.open()
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -165,7 +177,7 @@ func (s *store) Projects() ([]Project, error) {
 // Apps lists the applications of a project, newest first by directory
 // modification time (as Burr's server does). It returns an error
 // wrapping fs.ErrNotExist when the project does not exist.
-func (s *store) Apps(project string) ([]AppSummary, error) {
+func (s *Store) Apps(project string) ([]AppSummary, error) {
 	dir, err := rel(project)
 	if err != nil {
 		return nil, err
@@ -276,7 +288,7 @@ type App struct {
 // App reads one application. It returns an error wrapping
 // fs.ErrNotExist when the application directory does not exist; missing
 // or corrupt files inside it are reported in App.Problems instead.
-func (s *store) App(project, id string) (*App, error) {
+func (s *Store) App(project, id string) (*App, error) {
 	dir, err := rel(project, id)
 	if err != nil {
 		return nil, err
@@ -319,7 +331,7 @@ func (s *store) App(project, id string) (*App, error) {
 	// Only complete lines go into the Log: a final line without a newline
 	// may still be being written. The page parses Tail too (a finished run
 	// may lack the last newline); the live view resumes at Offset.
-	n := completeLen(data)
+	n := CompleteLen(data)
 	app.Log.Add(data[:n])
 	app.Offset, app.Tail = int64(n), data[n:]
 	return app, nil
@@ -334,7 +346,7 @@ func readChildren(fsys fs.FS, dir string) ([]Child, []string) {
 	}
 	var out []Child
 	var problems []string
-	for i, line := range splitLines(data) {
+	for i, line := range SplitLines(data) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
@@ -349,7 +361,7 @@ func readChildren(fsys fs.FS, dir string) ([]Child, []string) {
 }
 
 // Children reads the children.jsonl of project/id.
-func (s *store) Children(project, id string) ([]Child, error) {
+func (s *Store) Children(project, id string) ([]Child, error) {
 	dir, err := rel(project, id)
 	if err != nil {
 		return nil, err
@@ -363,10 +375,10 @@ func (s *store) Children(project, id string) ([]Child, error) {
 	return ch, nil
 }
 
-// readFrom returns the bytes of project/id/log.jsonl from offset on, and
+// ReadFrom returns the bytes of project/id/log.jsonl from offset on, and
 // the file's size. A file shorter than offset (replaced or truncated)
 // yields size < offset and no data.
-func (s *store) readFrom(project, id string, offset int64) ([]byte, int64, error) {
+func (s *Store) ReadFrom(project, id string, offset int64) ([]byte, int64, error) {
 	p, err := rel(project, id, "log.jsonl")
 	if err != nil {
 		return nil, 0, err
@@ -397,8 +409,8 @@ func (s *store) readFrom(project, id string, offset int64) ([]byte, int64, error
 	return buf[:n], size, nil
 }
 
-// completeLen is the length of data up to and including its last newline.
-func completeLen(data []byte) int {
+// CompleteLen is the length of data up to and including its last newline.
+func CompleteLen(data []byte) int {
 	for i := len(data) - 1; i >= 0; i-- {
 		if data[i] == '\n' {
 			return i + 1

@@ -1,4 +1,4 @@
-package ui
+package store
 
 import (
 	"bytes"
@@ -224,7 +224,7 @@ func jsonEqual(a, b json.RawMessage) bool {
 // action and the status. It decodes lines from the end only until it
 // finds the last entry line.
 func summarize(data []byte) (steps int, lastAction string, status Status) {
-	lines := splitLines(data)
+	lines := SplitLines(data)
 	for i := len(lines) - 1; i >= 0; i-- {
 		raw := bytes.TrimSpace(lines[i])
 		if !bytes.Contains(raw, []byte("_entry")) {

@@ -1,4 +1,4 @@
-package ui
+package store
 
 import (
 	"bytes"
@@ -196,9 +196,9 @@ func (l *Log) Lines() int { return l.lines }
 // Errors lists the lines that were skipped, in order.
 func (l *Log) Errors() []LineError { return l.errors }
 
-// splitLines splits data at newlines; a final line without a newline is
+// SplitLines splits data at newlines; a final line without a newline is
 // included, a final empty line is not.
-func splitLines(data []byte) [][]byte {
+func SplitLines(data []byte) [][]byte {
 	if len(data) == 0 {
 		return nil
 	}
@@ -212,7 +212,7 @@ func splitLines(data []byte) [][]byte {
 // Add parses the lines in data, which continues the lines added before.
 // A line that cannot be used is skipped and recorded in Errors.
 func (l *Log) Add(data []byte) {
-	for _, raw := range splitLines(data) {
+	for _, raw := range SplitLines(data) {
 		l.lines++
 		if msg := l.addLine(bytes.TrimSpace(raw)); msg != "" {
 			l.errors = append(l.errors, LineError{Line: l.lines, Msg: msg})
