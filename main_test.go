@@ -119,7 +119,7 @@ func (r *recorder) count(prefix string) int {
 func (r *recorder) reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	*r = recorder{}
+	r.events, r.steps, r.starts, r.items, r.exec, r.ends, r.spans, r.attrs = nil, nil, nil, nil, nil, nil, nil, nil
 }
 
 func (r *recorder) list() []string {

@@ -169,7 +169,9 @@ func (s State) WithoutInternal() State {
 	return s
 }
 
-func isInternal(key string) bool { return strings.HasPrefix(key, "__") && (key == SequenceIDKey || key == PriorStepKey) }
+func isInternal(key string) bool {
+	return strings.HasPrefix(key, "__") && (key == SequenceIDKey || key == PriorStepKey)
+}
 
 func (s State) setInternal(key string, v any) (State, error) {
 	switch key {

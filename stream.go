@@ -50,8 +50,8 @@ type Stream struct {
 	mu     sync.Mutex // guards phase and the pull functions
 	pullMu sync.Mutex // serialises the pull functions (Next against Close)
 	phase  streamPhase
-	pass   bool // a pass-through stream with no items
-	done  chan struct{} // closed at completion
+	pass   bool          // a pass-through stream with no items
+	done   chan struct{} // closed at completion
 
 	// Written only by the goroutine driving the action.
 	items      int
