@@ -1,0 +1,263 @@
+package burr_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/burrgo/burr"
+)
+
+func ExampleState() {
+	s := burr.State{}.Set("count", 1).Set("history", []string{"hi"})
+	s2, _ := s.Increment("count", 2)
+	s2, _ = s2.Append("history", "hello")
+
+	n, _ := burr.Key[int]("count").Get(s2)
+	fmt.Println(n, s2.Value("history"))
+	fmt.Println(s) // s is unchanged
+	// Output:
+	// 3 [hi hello]
+	// {"count":1,"history":["hi"]}
+}
+
+func ExampleNewAction() {
+	increment := burr.NewAction("increment", func(ctx context.Context, s burr.State) (burr.State, error) {
+		return s.Increment("count", 1)
+	}, burr.Reads("count"), burr.Writes("count"))
+
+	app, _ := burr.New(context.Background(),
+		burr.WithActions(increment),
+		burr.WithState(burr.State{}.Set("count", 41)),
+		burr.WithEntrypoint("increment"))
+	res, _ := app.Step(context.Background(), nil)
+	fmt.Println(res.Action.Name(), res.State.Value("count"))
+	// Output: increment 42
+}
+
+// greeter is a two-phase action: Run sees only the keys it reads; Update
+// folds the result into the whole state.
+type greeter struct{}
+
+func (greeter) Run(_ context.Context, s burr.State, in burr.Inputs) (burr.Result, error) {
+	return burr.Result{"greeting": fmt.Sprintf("%s, %s!", in["salutation"], s.Value("name"))}, nil
+}
+
+func (greeter) Update(r burr.Result, s burr.State) (burr.State, error) {
+	return s.Set("greeting", r["greeting"]), nil
+}
+
+func ExampleNewStructAction() {
+	greet := burr.NewStructAction("greet", greeter{},
+		burr.Reads("name"), burr.Writes("greeting"), burr.RequiredInputs("salutation"))
+	app, _ := burr.New(context.Background(),
+		burr.WithActions(greet),
+		burr.WithState(burr.State{}.Set("name", "Ada")),
+		burr.WithEntrypoint("greet"))
+	res, _ := app.Step(context.Background(), burr.Inputs{"salutation": "Hello"})
+	fmt.Println(res.Result["greeting"])
+	// Output: Hello, Ada!
+}
+
+func ExampleCondition() {
+	s := burr.State{}.Set("count", 3).Set("mode", "chat")
+	for _, c := range []burr.Condition{
+		burr.When("mode", "chat"),
+		burr.Expr("count < 10 && mode == 'chat'"),
+		burr.When("mode", "chat").Not(),
+		burr.Predicate("odd", []string{"count"}, func(s burr.State) bool { return burr.Key[int]("count").Or(s, 0)%2 == 1 }),
+		burr.Default,
+	} {
+		ok, _ := c.Evaluate(s)
+		fmt.Printf("%-30s %v\n", c.Name(), ok)
+	}
+	// Output:
+	// mode=chat                      true
+	// count < 10 && mode == 'chat'   true
+	// ~mode=chat                     false
+	// odd                            true
+	// default                        true
+}
+
+// counter returns an application that counts to 5, then reports the count.
+func counter() *burr.Application {
+	increment := burr.NewAction("increment", func(ctx context.Context, s burr.State) (burr.State, error) {
+		return s.Increment("count", 1)
+	}, burr.Reads("count"), burr.Writes("count"))
+	app, err := burr.New(context.Background(),
+		burr.WithActions(increment, burr.ResultAction("report", "count")),
+		burr.WithTransitions(
+			burr.From("increment").To("increment", burr.Expr("count < 5")),
+			burr.From("increment").To("report")),
+		burr.WithState(burr.State{}.Set("count", 0)),
+		burr.WithEntrypoint("increment"))
+	if err != nil {
+		panic(err)
+	}
+	return app
+}
+
+func ExampleApplication_Run() {
+	app := counter()
+	res, err := app.Run(context.Background(), burr.HaltAfter("report"))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res.Action.Name(), res.Result["count"])
+	// Output: report 5
+}
+
+func ExampleApplication_Iterate() {
+	app := counter()
+	for res, err := range app.Iterate(context.Background(), burr.HaltAfter("report")) {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Print(res.Action.Name(), " ")
+	}
+	fmt.Println()
+	// Output: increment increment increment increment increment report
+}
+
+// stepLogger is a hook: it implements PostRunStepHook.
+type stepLogger struct{}
+
+func (stepLogger) PostRunStep(_ context.Context, e *burr.StepEnd) error {
+	fmt.Printf("step %d: %s -> count=%v\n", e.SequenceID, e.Action.Name(), e.State.Value("count"))
+	return nil
+}
+
+func ExamplePostRunStepHook() {
+	increment := burr.NewAction("increment", func(ctx context.Context, s burr.State) (burr.State, error) {
+		return s.Increment("count", 1)
+	}, burr.Reads("count"), burr.Writes("count"))
+	app, _ := burr.New(context.Background(),
+		burr.WithActions(increment),
+		burr.WithTransitions(burr.From("increment").To("increment", burr.Expr("count < 3"))),
+		burr.WithState(burr.State{}.Set("count", 0)),
+		burr.WithEntrypoint("increment"),
+		burr.WithHooks(stepLogger{}))
+	app.Run(context.Background())
+	// Output:
+	// step 0: increment -> count=1
+	// step 1: increment -> count=2
+	// step 2: increment -> count=3
+}
+
+// echo streams its prompt back word by word.
+var echo = burr.NewStreamingAction("echo", func(ctx context.Context, s burr.State, in burr.Inputs, yield burr.Yield) (burr.Result, burr.State, error) {
+	var said []string
+	for _, w := range strings.Fields(in["prompt"].(string)) {
+		if !yield(w) {
+			break // the consumer stopped: finish with what was said
+		}
+		said = append(said, w)
+	}
+	answer := strings.Join(said, " ")
+	s, err := s.Append("history", answer)
+	return burr.Result{"answer": answer}, s, err
+}, burr.Reads("history"), burr.Writes("history"), burr.RequiredInputs("prompt"))
+
+func echoApp() *burr.Application {
+	app, err := burr.New(context.Background(),
+		burr.WithActions(echo),
+		burr.WithTransitions(burr.From("echo").To("echo")),
+		burr.WithEntrypoint("echo"))
+	if err != nil {
+		panic(err)
+	}
+	return app
+}
+
+func ExampleNewStreamingAction() {
+	app := echoApp()
+	stream, err := app.StreamResult(context.Background(), burr.HaltAfter("echo"),
+		burr.WithInputs(burr.Inputs{"prompt": "streaming shows the first token at once"}))
+	if err != nil {
+		panic(err)
+	}
+	for word := range stream.All() {
+		fmt.Print(word, "|")
+	}
+	result, state, err := stream.Get()
+	fmt.Println()
+	fmt.Println(result["answer"], err)
+	fmt.Println(state.Value("history"))
+	// Output:
+	// streaming|shows|the|first|token|at|once|
+	// streaming shows the first token at once <nil>
+	// [streaming shows the first token at once]
+}
+
+// countdown is a two-phase streaming action: Stream yields items and returns
+// the final result, Update folds it into state.
+type countdown struct{}
+
+func (countdown) Stream(_ context.Context, s burr.State, _ burr.Inputs, yield burr.Yield) (burr.Result, error) {
+	n := burr.Key[int]("from").Or(s, 3)
+	for i := n; i > 0; i-- {
+		if !yield(i) {
+			break
+		}
+	}
+	return burr.Result{"launched": true}, nil
+}
+
+func (countdown) Update(r burr.Result, s burr.State) (burr.State, error) {
+	return s.Set("launched", r["launched"]), nil
+}
+
+func ExampleNewStructStreamingAction() {
+	launch := burr.NewStructStreamingAction("countdown", countdown{}, burr.Reads("from"), burr.Writes("launched"))
+	app, _ := burr.New(context.Background(), burr.WithActions(launch),
+		burr.WithState(burr.State{}.Set("from", 3)), burr.WithEntrypoint("countdown"))
+	stream, _ := app.StreamResult(context.Background(), burr.HaltAfter("countdown"))
+	for stream.Next() {
+		fmt.Print(stream.Item(), "… ")
+	}
+	_, state, _ := stream.Get()
+	fmt.Println("launched:", state.Value("launched"))
+	// Output: 3… 2… 1… launched: true
+}
+
+func ExampleStream_Get() {
+	app := echoApp()
+	stream, _ := app.StreamResult(context.Background(), burr.HaltAfter("echo"),
+		burr.WithInputs(burr.Inputs{"prompt": "no need to iterate"}))
+	result, _, err := stream.Get() // drains the stream
+	fmt.Println(result["answer"], err)
+	// Output: no need to iterate <nil>
+}
+
+func ExampleStream_Stop() {
+	app := echoApp()
+	stream, _ := app.StreamResult(context.Background(), burr.HaltAfter("echo"),
+		burr.WithInputs(burr.Inputs{"prompt": "one two three four five"}))
+	for word := range stream.All() {
+		fmt.Println(word)
+		if word == "two" {
+			stream.Stop() // "stop generating": keep what was said so far
+		}
+	}
+	result, state, err := stream.Get()
+	fmt.Println(result["answer"], "|", state.Value("history"), err)
+	// Output:
+	// one
+	// two
+	// one two | [one two] <nil>
+}
+
+func ExampleStream_Close() {
+	app := echoApp()
+	stream, _ := app.StreamResult(context.Background(), burr.HaltAfter("echo"),
+		burr.WithInputs(burr.Inputs{"prompt": "abandon this answer"}))
+	for word := range stream.All() {
+		fmt.Println(word)
+		break // breaking out abandons the stream, like Close
+	}
+	_, _, err := stream.Get()
+	fmt.Println(err != nil, app.State().Has("history"))
+	// Output:
+	// abandon
+	// true false
+}
