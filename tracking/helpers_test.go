@@ -171,3 +171,5 @@ func counterGraph(t testing.TB, countTo int) *burr.Graph {
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

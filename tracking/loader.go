@@ -221,6 +221,9 @@ func (t *LocalTracker) ListAppIDs(ctx context.Context, partitionKey string) ([]s
 		}
 		return strings.Compare(a.id, b.id)
 	})
+	if len(apps) == 0 {
+		return nil, nil
+	}
 	ids := make([]string, len(apps))
 	for i, a := range apps {
 		ids[i] = a.id

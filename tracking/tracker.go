@@ -77,9 +77,10 @@ type appLog struct {
 	mu      sync.Mutex // guards everything below, and serialises writes
 	f       *os.File
 	buf     []byte
-	dead    bool   // a write failed or the file was removed: drop lines
-	gone    bool   // evicted or closed: look the app up again
-	lastUse uint64 // guarded by LocalTracker.mu
+	dead    bool      // a write failed or the file was removed: drop lines
+	checked time.Time // when checkRemoved last looked
+	gone    bool      // evicted or closed: look the app up again
+	lastUse uint64    // guarded by LocalTracker.mu
 }
 
 // Option configures a LocalTracker.
@@ -310,11 +311,20 @@ func (t *LocalTracker) flush(l *appLog) {
 	}
 }
 
+// removalCheckInterval is how often, at most, the tracker checks that an
+// application's log file still exists: a stat costs about a sixth of a line's
+// write, too much to pay on every step.
+const removalCheckInterval = 100 * time.Millisecond
+
 // checkRemoved stops writing an application whose log file was deleted (its
 // directory removed mid-run): on most systems writes to a deleted file
-// succeed and would be lost silently. It is checked once per step. l is
-// locked.
-func (t *LocalTracker) checkRemoved(l *appLog) bool {
+// succeed and would be lost silently. It looks at the end of a step, at most
+// once per removalCheckInterval. l is locked.
+func (t *LocalTracker) checkRemoved(l *appLog, now time.Time) bool {
+	if now.Sub(l.checked) < removalCheckInterval {
+		return false
+	}
+	l.checked = now
 	if !removed(l.f) {
 		return false
 	}
@@ -418,7 +428,7 @@ func (t *LocalTracker) PreRunStep(ctx context.Context, e *burr.StepStart) error 
 // error's text and the state before the step.
 func (t *LocalTracker) PostRunStep(ctx context.Context, e *burr.StepEnd) error {
 	if l := t.lock(e.AppID); l != nil {
-		if t.checkRemoved(l) {
+		if t.checkRemoved(l, e.Time) {
 			l.mu.Unlock()
 			return nil
 		}

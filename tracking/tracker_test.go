@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/burrgo/burr"
 	"github.com/burrgo/burr/tracking"
@@ -467,6 +468,7 @@ func TestDirectoryRemovedMidRun(t *testing.T) {
 			if err := os.RemoveAll(filepath.Join(tr.Dir(), "gone")); err != nil {
 				return s, err
 			}
+			time.Sleep(150 * time.Millisecond) // the tracker looks at most every 100ms
 		}
 		_, sp := burr.StartSpan(ctx, "span")
 		sp.End()
