@@ -165,3 +165,62 @@ func BenchmarkTTFI(b *testing.B) {
 	b.ReportMetric(float64(m.mallocs)/float64(runs), "allocs/first-item")
 	b.ReportMetric(0, "ns/op")
 }
+
+var staticItem any = map[string]any{"i": 0}
+
+// BenchmarkW2Overhead isolates the framework's per-item cost: the W2 stream
+// with an item that costs nothing to build, against a plain push iterator
+// handing over the same item ("baseline"), and with W3's counting hook.
+func BenchmarkW2Overhead(b *testing.B) {
+	static := burr.NewStreamingAction("stream", func(_ context.Context, s burr.State, yield burr.Yield) (burr.Result, burr.State, error) {
+		for range w2Items {
+			if !yield(staticItem) {
+				break
+			}
+		}
+		return burr.Result{"count": w2Items}, s.Set("count", w2Items), nil
+	}, burr.Writes("count"))
+	g, err := burr.NewGraph([]*burr.Action{static})
+	if err != nil {
+		b.Fatal(err)
+	}
+	run := func(b *testing.B, opts ...burr.Option) {
+		var m meter
+		for b.Loop() {
+			b.StopTimer()
+			app := newW2App(b, g, opts...)
+			m.start(b)
+			runW2(b, app, w2Items)
+			m.stop(b, w2Items)
+			b.StartTimer()
+		}
+		m.report(b, "item")
+	}
+	b.Run("baseline", func(b *testing.B) {
+		var m meter
+		for b.Loop() {
+			b.StopTimer()
+			m.start(b)
+			got := 0
+			for range opaqueStatic(w2Items) {
+				got++
+			}
+			m.stop(b, w2Items)
+			b.StartTimer()
+		}
+		m.report(b, "item")
+	})
+	b.Run("burr", func(b *testing.B) { run(b) })
+	b.Run("burr+hook", func(b *testing.B) { run(b, burr.WithHooks(&countingHook{})) })
+}
+
+//go:noinline
+func opaqueStatic(n int) func(func(any) bool) {
+	return func(yield func(any) bool) {
+		for range n {
+			if !yield(staticItem) {
+				return
+			}
+		}
+	}
+}
