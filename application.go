@@ -140,7 +140,12 @@ func (app *Application) SpawningParent() *Pointer { return app.spawning }
 // NextAction returns the action the next step would run, or nil when no
 // transition matches.
 func (app *Application) NextAction() (*Action, error) {
-	i, err := app.nextIndex(app.State())
+	s := app.State()
+	prior, ok := s.PriorStep()
+	if !ok {
+		return app.graph.actions[app.entry], nil
+	}
+	i, err := app.graph.next(app.graph.index[prior], s)
 	if err != nil || i < 0 {
 		return nil, err
 	}
@@ -199,7 +204,7 @@ func (app *Application) postExec(ctx context.Context, m ExecuteMethod, err error
 func checkInputNames(in Inputs) error {
 	for k := range in {
 		if strings.HasPrefix(k, "__") {
-			return &InputError{Action: "(all)", Reason: fmt.Sprintf("input %q starts with a double underscore, which is reserved for the framework", k)}
+			return &InputError{Reason: fmt.Sprintf("input %q starts with a double underscore, which is reserved for the framework", k)}
 		}
 	}
 	return nil

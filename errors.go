@@ -85,6 +85,9 @@ type InputError struct {
 }
 
 func (e *InputError) Error() string {
+	if e.Reason != "" && e.Action == "" {
+		return "burr: " + e.Reason
+	}
 	if e.Reason != "" {
 		return fmt.Sprintf("burr: action %q: %s", e.Action, e.Reason)
 	}

@@ -25,8 +25,10 @@ import (
 // application's state is not advanced. Every hook of a kind is still called, so
 // pre and post hooks stay paired; their errors are joined. A failing
 // PostRunStep hook therefore turns a successful step into a failed one, and
-// later PostRunStep hooks (the persister runs last) see that error. Hooks must
-// not keep the event pointer after they return: the framework may reuse it.
+// later PostRunStep hooks (the persister runs last) see that error. Errors
+// from span and attribute hooks are ignored: they cannot fail the action that
+// opened the span. Hooks must not keep the event pointer after they return:
+// the framework may reuse it.
 
 // ExecuteMethod names the public Application method a call came through.
 type ExecuteMethod string

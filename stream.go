@@ -157,7 +157,9 @@ func (s *Stream) Err() error {
 
 // Get drains the items not yet consumed and returns the action's final result
 // and the application's state after the step. Every later call returns the
-// same. If another goroutine is consuming the stream, Get waits for it to end.
+// same. If another goroutine is consuming the stream, Get waits for it to end;
+// calling Get from inside a range loop over the same stream would wait for
+// itself, so call it after the loop.
 func (s *Stream) Get() (Result, State, error) {
 	s.mu.Lock()
 	switch s.phase {
