@@ -1,0 +1,75 @@
+package sqlite
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+)
+
+// Synchronous is how hard SQLite works to make a saved step survive a crash
+// of the machine (SQLite's PRAGMA synchronous, in WAL mode).
+type Synchronous int
+
+const (
+	// SyncFull syncs the write-ahead log to disk on every commit, so every
+	// step that Save reported saved survives a power loss. It is the default,
+	// and the durability Python Burr has with SQLite's defaults.
+	SyncFull Synchronous = iota
+	// SyncNormal syncs only at checkpoints. A step survives a crash of the
+	// process at once, but the last steps before a power loss or kernel crash
+	// may be lost (never corrupted). Saves are several times faster.
+	SyncNormal
+)
+
+func (s Synchronous) String() string {
+	switch s {
+	case SyncFull:
+		return "FULL"
+	case SyncNormal:
+		return "NORMAL"
+	}
+	return fmt.Sprintf("Synchronous(%d)", int(s))
+}
+
+// Option configures a Persister.
+type Option func(*options)
+
+type options struct {
+	table       string
+	sync        Synchronous
+	busyTimeout time.Duration
+}
+
+func defaultOptions() options {
+	return options{table: DefaultTable, sync: SyncFull, busyTimeout: 10 * time.Second}
+}
+
+// DefaultTable is the table Python Burr's SQLitePersister uses by default.
+const DefaultTable = "burr_state"
+
+// WithTable stores records in the named table instead of DefaultTable. The name
+// must be a plain SQL identifier (letters, digits, underscores).
+func WithTable(name string) Option { return func(o *options) { o.table = name } }
+
+// WithSynchronous sets the durability of each save; the default is SyncFull.
+func WithSynchronous(s Synchronous) Option { return func(o *options) { o.sync = s } }
+
+// WithBusyTimeout sets how long a statement waits for another connection or
+// process holding the database's write lock before failing (SQLite's
+// busy_timeout). The default is 10 seconds.
+func WithBusyTimeout(d time.Duration) Option { return func(o *options) { o.busyTimeout = d } }
+
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func (o *options) check() error {
+	if !identifier.MatchString(o.table) {
+		return fmt.Errorf("sqlite: table name %q is not a plain identifier (letters, digits, underscores)", o.table)
+	}
+	if o.sync != SyncFull && o.sync != SyncNormal {
+		return fmt.Errorf("sqlite: unknown synchronous mode %v", o.sync)
+	}
+	if o.busyTimeout < 0 {
+		return fmt.Errorf("sqlite: negative busy timeout %v", o.busyTimeout)
+	}
+	return nil
+}

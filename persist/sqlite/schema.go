@@ -1,0 +1,63 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// The schema is Python Burr's SQLitePersister schema, column for column, so
+// either implementation can read and write the other's files. The unique index
+// on (partition_key, app_id, sequence_id) is ours: it is what turns a second
+// writer of a sequence id into burr.ErrConflict. Python Burr never writes two
+// positions under one sequence id, so the index does not get in its way.
+const (
+	createTableSQL = `CREATE TABLE IF NOT EXISTS %[1]s (
+    partition_key TEXT DEFAULT '',
+    app_id TEXT NOT NULL,
+    sequence_id INTEGER NOT NULL,
+    position TEXT NOT NULL,
+    status TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    PRIMARY KEY (partition_key, app_id, sequence_id, position)
+)`
+	createdAtIndexSQL = `CREATE INDEX IF NOT EXISTS %[1]s_created_at_index ON %[1]s (created_at)`
+	sequenceIndexSQL  = `CREATE UNIQUE INDEX IF NOT EXISTS %[1]s_sequence_id_index ON %[1]s (partition_key, app_id, sequence_id)`
+
+	insertSQL = `INSERT INTO %[1]s (partition_key, app_id, sequence_id, position, status, state)
+VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	loadLatestSQL = `SELECT sequence_id, position, status, state, created_at FROM %[1]s
+WHERE partition_key = ? AND app_id = ? ORDER BY sequence_id DESC LIMIT 1`
+	loadExactSQL = `SELECT sequence_id, position, status, state, created_at FROM %[1]s
+WHERE partition_key = ? AND app_id = ? AND sequence_id = ? LIMIT 1`
+	// Most recently saved first; rowid breaks ties within created_at's
+	// one-second resolution.
+	listSQL = `SELECT app_id FROM %[1]s WHERE partition_key = ?
+GROUP BY app_id ORDER BY MAX(created_at) DESC, MAX(rowid) DESC`
+)
+
+// Initialize creates the table and its indexes when they do not exist. It is
+// safe to call on a database Python Burr created, and to call more than once.
+func (p *Persister) Initialize(ctx context.Context) error {
+	for _, q := range []string{createTableSQL, createdAtIndexSQL, sequenceIndexSQL} {
+		if _, err := p.db.ExecContext(ctx, fmt.Sprintf(q, p.opts.table)); err != nil {
+			if strings.Contains(err.Error(), "UNIQUE constraint failed") {
+				return fmt.Errorf("sqlite: table %q holds two records with the same partition key, app id and sequence id; "+
+					"conflict detection needs them unique: %w", p.opts.table, err)
+			}
+			return fmt.Errorf("sqlite: initializing table %q: %w", p.opts.table, err)
+		}
+	}
+	return nil
+}
+
+// Initialized reports whether the table exists (Python Burr's is_initialized).
+func (p *Persister) Initialized(ctx context.Context) (bool, error) {
+	var n int
+	err := p.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, p.opts.table).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: checking for table %q: %w", p.opts.table, err)
+	}
+	return n > 0, nil
+}

@@ -1,0 +1,275 @@
+// Package sqlite is a burr.Persister on an embedded SQLite database (pure Go,
+// no cgo), in Python Burr's exact format: the same table, the same columns,
+// the state column written byte for byte as Python's json.dumps writes it, and
+// created_at as SQLite's CURRENT_TIMESTAMP ("YYYY-MM-DD HH:MM:SS", UTC). A
+// database either implementation wrote can be opened by the other.
+//
+// The database runs in WAL mode, so readers never wait for the writer. Each
+// save is one INSERT in its own transaction, synced to disk before Save
+// returns (SyncFull, the default) or at checkpoints (SyncNormal, see
+// WithSynchronous).
+//
+// One Persister is meant to be shared by all the applications of a process: it
+// holds one connection pool, writes one at a time, and waits (see
+// WithBusyTimeout) when another process holds the write lock.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/burrgo/burr"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// Persister stores records in a SQLite database. It is safe for concurrent
+// use.
+type Persister struct {
+	db     *sql.DB
+	opts   options
+	path   string
+	stmts  atomic.Pointer[statements]
+	prepMu sync.Mutex
+
+	mu  sync.Mutex // serialises writes: SQLite has one writer anyway
+	buf []byte     // compact JSON of the state being saved; guarded by mu
+}
+
+type statements struct {
+	insert, latest, exact, list *sql.Stmt
+}
+
+// New opens the SQLite database at path (created if missing; ":memory:" for a
+// private in-memory database). It does not create the table: call Initialize,
+// or use Open, which does both.
+//
+// The path is a file name or a "file:" URI; it must not contain '?' unless it
+// is a URI.
+func New(path string, opts ...Option) (*Persister, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	memory := path == ":memory:" || strings.Contains(path, "mode=memory")
+	q := url.Values{}
+	q.Set("_busy_timeout", fmt.Sprint(o.busyTimeout.Milliseconds()))
+	if !memory {
+		q.Set("_journal_mode", "WAL")
+	}
+	q.Set("_synchronous", o.sync.String())
+	sep := "?"
+	if strings.HasPrefix(path, "file:") && strings.Contains(path, "?") {
+		sep = "&"
+	}
+	db, err := sql.Open("sqlite", path+sep+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: opening %s: %w", path, err)
+	}
+	if memory {
+		// Every connection to ":memory:" is a database of its own: keep one.
+		db.SetMaxOpenConns(1)
+	}
+	db.SetMaxIdleConns(4)
+	db.SetConnMaxIdleTime(0)
+	db.SetConnMaxLifetime(0)
+	// Connect now, so that a path that cannot be opened fails here.
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: opening %s: %w", path, err)
+	}
+	return &Persister{db: db, opts: o, path: path}, nil
+}
+
+// Open opens the database at path like New, then creates the table (and its
+// indexes) when it does not exist.
+func Open(ctx context.Context, path string, opts ...Option) (*Persister, error) {
+	p, err := New(path, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Initialize(ctx); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// Close closes the database. Saves and loads after Close return errors.
+func (p *Persister) Close() error {
+	p.prepMu.Lock()
+	if st := p.stmts.Swap(nil); st != nil {
+		for _, s := range []*sql.Stmt{st.insert, st.latest, st.exact, st.list} {
+			s.Close()
+		}
+	}
+	p.prepMu.Unlock()
+	return p.db.Close()
+}
+
+// prepared returns the prepared statements, preparing them on first use (the
+// table must exist by then).
+func (p *Persister) prepared(ctx context.Context) (*statements, error) {
+	if st := p.stmts.Load(); st != nil {
+		return st, nil
+	}
+	p.prepMu.Lock()
+	defer p.prepMu.Unlock()
+	if st := p.stmts.Load(); st != nil {
+		return st, nil
+	}
+	var st statements
+	var err error
+	prep := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var s *sql.Stmt
+		s, err = p.db.PrepareContext(ctx, fmt.Sprintf(q, p.opts.table))
+		return s
+	}
+	st.insert, st.latest, st.exact, st.list = prep(insertSQL), prep(loadLatestSQL), prep(loadExactSQL), prep(listSQL)
+	if err != nil {
+		for _, s := range []*sql.Stmt{st.insert, st.latest, st.exact, st.list} {
+			if s != nil {
+				s.Close()
+			}
+		}
+		if strings.Contains(err.Error(), "no such table") {
+			return nil, fmt.Errorf("sqlite: table %q does not exist in %s: call Initialize (or use Open) first: %w", p.opts.table, p.path, err)
+		}
+		return nil, fmt.Errorf("sqlite: preparing statements: %w", err)
+	}
+	p.stmts.Store(&st)
+	return &st, nil
+}
+
+// Save inserts r. A record with the same partition key, app id and sequence
+// id already stored makes Save store nothing and return an error wrapping
+// burr.ErrConflict. r.CreatedAt is ignored: the database sets created_at, as
+// in Python Burr.
+func (p *Persister) Save(ctx context.Context, r burr.Record) error {
+	st, err := p.prepared(ctx)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	buf, err := r.State.AppendJSON(p.buf[:0])
+	if err != nil {
+		p.mu.Unlock()
+		return fmt.Errorf("sqlite: encoding the state of app %q sequence id %d: %w", r.AppID, r.SequenceID, err)
+	}
+	p.buf = buf
+	state := pyFormat(buf)
+	res, err := st.insert.ExecContext(ctx, r.PartitionKey, r.AppID, r.SequenceID, r.Position, string(r.Status), state)
+	p.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("sqlite: saving app %q (partition %q) sequence id %d: %w", r.AppID, r.PartitionKey, r.SequenceID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("sqlite: app %q (partition %q) sequence id %d: %w", r.AppID, r.PartitionKey, r.SequenceID, burr.ErrConflict)
+	}
+	return nil
+}
+
+// Load returns the record with sequenceID, or the one with the highest
+// sequence id (whatever its status) when sequenceID is burr.Latest. It returns
+// an error wrapping burr.ErrNotFound when there is none.
+func (p *Persister) Load(ctx context.Context, partitionKey, appID string, sequenceID int) (burr.Record, error) {
+	st, err := p.prepared(ctx)
+	if err != nil {
+		return burr.Record{}, err
+	}
+	var row *sql.Row
+	if sequenceID == burr.Latest {
+		row = st.latest.QueryRowContext(ctx, partitionKey, appID)
+	} else {
+		row = st.exact.QueryRowContext(ctx, partitionKey, appID, sequenceID)
+	}
+	r := burr.Record{PartitionKey: partitionKey, AppID: appID}
+	var status string
+	var state []byte
+	var created any
+	if err := row.Scan(&r.SequenceID, &r.Position, &status, &state, &created); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return burr.Record{}, fmt.Errorf("sqlite: app %q (partition %q) sequence id %s: %w", appID, partitionKey, seqText(sequenceID), burr.ErrNotFound)
+		}
+		return burr.Record{}, fmt.Errorf("sqlite: loading app %q (partition %q) sequence id %s: %w", appID, partitionKey, seqText(sequenceID), err)
+	}
+	r.Status = burr.Status(status)
+	if err := r.State.UnmarshalJSON(state); err != nil {
+		return burr.Record{}, fmt.Errorf("sqlite: app %q (partition %q) sequence id %d: stored state is corrupt: %w", appID, partitionKey, r.SequenceID, err)
+	}
+	if r.CreatedAt, err = parseCreatedAt(created); err != nil {
+		return burr.Record{}, fmt.Errorf("sqlite: app %q (partition %q) sequence id %d: %w", appID, partitionKey, r.SequenceID, err)
+	}
+	return r, nil
+}
+
+// ListAppIDs returns the app ids stored under partitionKey, the most recently
+// saved first.
+func (p *Persister) ListAppIDs(ctx context.Context, partitionKey string) ([]string, error) {
+	st, err := p.prepared(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.list.QueryContext(ctx, partitionKey)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: listing apps of partition %q: %w", partitionKey, err)
+	}
+	defer rows.Close()
+	ids := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sqlite: listing apps of partition %q: %w", partitionKey, err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: listing apps of partition %q: %w", partitionKey, err)
+	}
+	return ids, nil
+}
+
+// createdAtLayout is how SQLite's CURRENT_TIMESTAMP writes times (UTC).
+const createdAtLayout = "2006-01-02 15:04:05"
+
+func parseCreatedAt(v any) (time.Time, error) {
+	switch x := v.(type) {
+	case time.Time:
+		return x.UTC(), nil
+	case nil:
+		return time.Time{}, nil
+	case string:
+		return parseCreatedAtText(x)
+	case []byte:
+		return parseCreatedAtText(string(x))
+	}
+	return time.Time{}, fmt.Errorf("created_at holds %T, want a timestamp", v)
+}
+
+func parseCreatedAtText(s string) (time.Time, error) {
+	for _, layout := range []string{createdAtLayout, "2006-01-02 15:04:05.999999999", time.RFC3339Nano} {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("created_at %q is not a timestamp", s)
+}
+
+func seqText(seq int) string {
+	if seq == burr.Latest {
+		return "latest"
+	}
+	return fmt.Sprint(seq)
+}
