@@ -41,8 +41,8 @@ var projectName = regexp.MustCompile(`^[a-zA-Z0-9_\-:]+$`)
 //	<storage dir>/<project>/<parent id>/children.jsonl  one line per fork or spawned child
 //
 // Every event is one line, written with a single write call to a file opened
-// for appending, so that a reader (the UI) never sees half a line and nothing
-// is lost if the process dies.
+// for appending and not buffered, so that a reader (the UI) never sees half a
+// line and a crash of the process loses nothing already logged.
 //
 // A LocalTracker is safe for concurrent use: one value may serve any number of
 // applications running at once, and spans may be opened on several goroutines.
@@ -481,9 +481,13 @@ func (t *LocalTracker) PreStartStream(ctx context.Context, e *burr.StreamStart) 
 // stream and nothing for the others, so that it costs next to nothing per
 // item.
 func (t *LocalTracker) PostStreamItem(ctx context.Context, e *burr.StreamItem) error {
-	if e.Index != 0 {
-		return nil
+	if e.Index == 0 {
+		t.firstItem(e)
 	}
+	return nil
+}
+
+func (t *LocalTracker) firstItem(e *burr.StreamItem) {
 	first := e.FirstItemTime
 	if first.IsZero() {
 		first = time.Now()
@@ -492,7 +496,6 @@ func (t *LocalTracker) PostStreamItem(ctx context.Context, e *burr.StreamItem) e
 		l.buf = appendFirstItemStream(l.buf[:0], e.SequenceID, first)
 		t.flush(l)
 	}
-	return nil
 }
 
 // PostEndStream writes an end_stream line with the number of items streamed.
