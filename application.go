@@ -31,6 +31,11 @@ type Application struct {
 	parent       *Pointer
 	spawning     *Pointer
 
+	// Events reused from step to step (one call runs at a time), so that
+	// hooks cost no allocation per step.
+	startEvt StepStart
+	endEvt   StepEnd
+
 	busy  atomic.Bool
 	state atomic.Pointer[State] // the committed state, swapped whole
 	cur   int                   // index of the action in state's PriorStep, or -1
@@ -259,7 +264,8 @@ func (app *Application) runStep(ctx context.Context, i int, given Inputs) (Resul
 		start = time.Now()
 	}
 	if len(app.hooks.preStep) > 0 {
-		e := &StepStart{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: seq, Action: a, State: before, Inputs: in, Time: start}
+		e := &app.startEvt
+		*e = StepStart{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: seq, Action: a, State: before, Inputs: in, Time: start}
 		if herr := callHooks(sc, app.hooks.preStep, e, PreRunStepHook.PreRunStep); herr != nil {
 			err = hookErr("pre-run-step", herr)
 		}
@@ -332,7 +338,8 @@ func mergeStep(before, after State, name string) State {
 func (app *Application) finishStep(sc *stepContext, i int, before, after State, r Result, err error, start time.Time) error {
 	a := app.graph.actions[i]
 	if len(app.hooks.postStep) > 0 || app.persister != nil {
-		e := &StepEnd{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: sc.seq, Action: a,
+		e := &app.endEvt
+		*e = StepEnd{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: sc.seq, Action: a,
 			State: after, Result: r, Err: err, Start: start, Time: time.Now()}
 		if err != nil {
 			e.State, e.Result = before, nil

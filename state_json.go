@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/burrgo/burr/internal/jsonx"
 )
@@ -16,19 +17,32 @@ func (s State) MarshalJSON() ([]byte, error) {
 
 // AppendJSON appends the JSON encoding of the state to buf.
 func (s State) AppendJSON(buf []byte) ([]byte, error) {
+	start := len(buf)
 	buf = append(buf, '{')
-	first := true
-	for k, v := range s.All() {
-		if !first {
+	var err error
+	for i, e := range s.entries {
+		if i > 0 {
 			buf = append(buf, ',')
 		}
-		first = false
-		buf = jsonx.AppendString(buf, k)
+		buf = jsonx.AppendString(buf, e.key)
 		buf = append(buf, ':')
-		var err error
-		if buf, err = jsonx.Append(buf, v); err != nil {
-			return nil, &KeyError{Key: k, Op: "encode", Want: "a JSON-encodable value", Got: typeName(v), Err: err}
+		if buf, err = jsonx.Append(buf, e.val); err != nil {
+			return buf[:start], &KeyError{Key: e.key, Op: "encode", Want: "a JSON-encodable value", Got: typeName(e.val), Err: err}
 		}
+	}
+	if s.hasSeq {
+		if len(s.entries) > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `"`+SequenceIDKey+`":`...)
+		buf = strconv.AppendInt(buf, int64(s.seq), 10)
+	}
+	if s.hasPrev {
+		if len(s.entries) > 0 || s.hasSeq {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `"`+PriorStepKey+`":`...)
+		buf = jsonx.AppendString(buf, s.prior)
 	}
 	return append(buf, '}'), nil
 }
