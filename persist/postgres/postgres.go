@@ -1,0 +1,268 @@
+// Package postgres is a burr.Persister on PostgreSQL (through pgx), for
+// fleets of servers sharing their applications' state.
+//
+// The table has Python Burr's PostgreSQLPersister columns (partition_key,
+// app_id, sequence_id, position, status, state JSONB, created_at), plus:
+//
+//   - a unique index on (partition_key, app_id, sequence_id), which makes a
+//     second writer of a sequence id get burr.ErrConflict instead of
+//     overwriting a step another server saved;
+//   - a state_keys column holding the state's key order, which JSONB does not
+//     keep. Rows without it (written by Python Burr) load in JSONB's order.
+//
+// All methods are safe for concurrent use; a Persister is meant to be shared
+// by every application of a process.
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/burrgo/burr"
+	"github.com/burrgo/burr/internal/jsonx"
+)
+
+// DefaultTable is the table Python Burr's PostgreSQLPersister uses by default.
+const DefaultTable = "burr_state"
+
+// Option configures a Persister.
+type Option func(*options)
+
+type options struct {
+	table string
+}
+
+// WithTable stores records in the named table instead of DefaultTable. The
+// name must be a plain SQL identifier (letters, digits, underscores).
+func WithTable(name string) Option { return func(o *options) { o.table = name } }
+
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// Persister stores records in a PostgreSQL table.
+type Persister struct {
+	pool    *pgxpool.Pool
+	ownPool bool
+	table   string
+	sql     queries
+}
+
+type queries struct {
+	insert, latest, exact, list string
+}
+
+// New connects to the database at dsn (a pgx connection string or URL) with a
+// pool of its own, closed by Close. It does not create the table: call
+// Initialize, or use Open.
+func New(ctx context.Context, dsn string, opts ...Option) (*Persister, error) {
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connecting: %w", err)
+	}
+	p, err := NewFromPool(pool, opts...)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	p.ownPool = true
+	return p, nil
+}
+
+// NewFromPool uses an existing pool, which Close leaves open.
+func NewFromPool(pool *pgxpool.Pool, opts ...Option) (*Persister, error) {
+	o := options{table: DefaultTable}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if !identifier.MatchString(o.table) {
+		return nil, fmt.Errorf("postgres: table name %q is not a plain identifier (letters, digits, underscores)", o.table)
+	}
+	t := o.table
+	return &Persister{pool: pool, table: t, sql: queries{
+		insert: fmt.Sprintf(`INSERT INTO %s (partition_key, app_id, sequence_id, position, status, state, state_keys, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, now() AT TIME ZONE 'UTC') ON CONFLICT DO NOTHING`, t),
+		latest: fmt.Sprintf(`SELECT sequence_id, position, status, state, state_keys, created_at FROM %s
+WHERE partition_key = $1 AND app_id = $2 ORDER BY sequence_id DESC LIMIT 1`, t),
+		exact: fmt.Sprintf(`SELECT sequence_id, position, status, state, state_keys, created_at FROM %s
+WHERE partition_key = $1 AND app_id = $2 AND sequence_id = $3 LIMIT 1`, t),
+		list: fmt.Sprintf(`SELECT app_id FROM %s WHERE partition_key = $1
+GROUP BY app_id ORDER BY max(created_at) DESC, app_id`, t),
+	}}, nil
+}
+
+// Open connects like New, then creates the table when it does not exist.
+func Open(ctx context.Context, dsn string, opts ...Option) (*Persister, error) {
+	p, err := New(ctx, dsn, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Initialize(ctx); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// Pool returns the connection pool.
+func (p *Persister) Pool() *pgxpool.Pool { return p.pool }
+
+// Close closes the pool when New or Open made it. Calls after Close return
+// errors.
+func (p *Persister) Close() error {
+	if p.ownPool {
+		p.pool.Close()
+	}
+	return nil
+}
+
+// Initialize creates the table and its indexes when they do not exist, and
+// adds the state_keys column to a table Python Burr created. Servers starting
+// at once may all call it: they take turns under an advisory lock.
+func (p *Persister) Initialize(ctx context.Context) error {
+	t := p.table
+	stmts := []string{
+		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (
+    partition_key TEXT DEFAULT '',
+    app_id TEXT NOT NULL,
+    sequence_id INTEGER NOT NULL,
+    position TEXT NOT NULL,
+    status TEXT NOT NULL,
+    state JSONB NOT NULL,
+    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    PRIMARY KEY (partition_key, app_id, sequence_id, position)
+)`, t),
+		fmt.Sprintf(`ALTER TABLE %s ADD COLUMN IF NOT EXISTS state_keys TEXT[]`, t),
+		fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %[1]s_created_at_index ON %[1]s (created_at)`, t),
+		fmt.Sprintf(`CREATE UNIQUE INDEX IF NOT EXISTS %[1]s_sequence_id_index ON %[1]s (partition_key, app_id, sequence_id)`, t),
+	}
+	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "burr-init:"+t); err != nil {
+			return err
+		}
+		for _, s := range stmts {
+			if _, err := tx.Exec(ctx, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: initializing table %q: %w", t, err)
+	}
+	return nil
+}
+
+// Save inserts r. When a record with the same partition key, app id and
+// sequence id exists, it stores nothing and returns an error wrapping
+// burr.ErrConflict. r.CreatedAt is ignored: the database sets created_at (UTC).
+func (p *Persister) Save(ctx context.Context, r burr.Record) error {
+	state, err := r.State.MarshalJSON()
+	if err != nil {
+		return fmt.Errorf("postgres: encoding the state of app %q sequence id %d: %w", r.AppID, r.SequenceID, err)
+	}
+	tag, err := p.pool.Exec(ctx, p.sql.insert, r.PartitionKey, r.AppID, r.SequenceID, r.Position, string(r.Status),
+		json.RawMessage(state), r.State.Keys())
+	if err != nil {
+		return fmt.Errorf("postgres: saving app %q (partition %q) sequence id %d: %w", r.AppID, r.PartitionKey, r.SequenceID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("postgres: app %q (partition %q) sequence id %d: %w", r.AppID, r.PartitionKey, r.SequenceID, burr.ErrConflict)
+	}
+	return nil
+}
+
+// Load returns the record with sequenceID, or the one with the highest
+// sequence id (whatever its status) when sequenceID is burr.Latest. It returns
+// an error wrapping burr.ErrNotFound when there is none.
+func (p *Persister) Load(ctx context.Context, partitionKey, appID string, sequenceID int) (burr.Record, error) {
+	var row pgx.Row
+	if sequenceID == burr.Latest {
+		row = p.pool.QueryRow(ctx, p.sql.latest, partitionKey, appID)
+	} else {
+		row = p.pool.QueryRow(ctx, p.sql.exact, partitionKey, appID, sequenceID)
+	}
+	r := burr.Record{PartitionKey: partitionKey, AppID: appID}
+	var status string
+	var state []byte
+	var keys []string
+	var created time.Time
+	if err := row.Scan(&r.SequenceID, &r.Position, &status, &state, &keys, &created); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return burr.Record{}, fmt.Errorf("postgres: app %q (partition %q) sequence id %s: %w", appID, partitionKey, seqText(sequenceID), burr.ErrNotFound)
+		}
+		return burr.Record{}, fmt.Errorf("postgres: loading app %q (partition %q) sequence id %s: %w", appID, partitionKey, seqText(sequenceID), err)
+	}
+	r.Status = burr.Status(status)
+	r.CreatedAt = created.UTC()
+	if err := decodeState(&r.State, state, keys); err != nil {
+		return burr.Record{}, fmt.Errorf("postgres: app %q (partition %q) sequence id %d: stored state is corrupt: %w", appID, partitionKey, r.SequenceID, err)
+	}
+	return r, nil
+}
+
+// decodeState decodes a JSONB document into s, restoring the key order kept in
+// keys (JSONB sorts keys by length, then bytes).
+func decodeState(s *burr.State, doc []byte, keys []string) error {
+	if len(keys) == 0 {
+		return s.UnmarshalJSON(doc)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &fields); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(doc) + 8)
+	buf.WriteByte('{')
+	n := 0
+	add := func(k string, v json.RawMessage) {
+		if n > 0 {
+			buf.WriteByte(',')
+		}
+		n++
+		buf.Write(jsonx.AppendString(nil, k))
+		buf.WriteByte(':')
+		buf.Write(v)
+	}
+	for _, k := range keys {
+		if v, ok := fields[k]; ok {
+			add(k, v)
+			delete(fields, k)
+		}
+	}
+	for k, v := range fields { // keys the order does not name (edited rows)
+		add(k, v)
+	}
+	buf.WriteByte('}')
+	return s.UnmarshalJSON(buf.Bytes())
+}
+
+// ListAppIDs returns the app ids stored under partitionKey, the most recently
+// saved first.
+func (p *Persister) ListAppIDs(ctx context.Context, partitionKey string) ([]string, error) {
+	rows, err := p.pool.Query(ctx, p.sql.list, partitionKey)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: listing apps of partition %q: %w", partitionKey, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("postgres: listing apps of partition %q: %w", partitionKey, err)
+	}
+	if ids == nil {
+		ids = []string{}
+	}
+	return ids, nil
+}
+
+func seqText(seq int) string {
+	if seq == burr.Latest {
+		return "latest"
+	}
+	return fmt.Sprint(seq)
+}

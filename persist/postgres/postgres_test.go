@@ -1,0 +1,207 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/burrgo/burr"
+	"github.com/burrgo/burr/persist/persisttest"
+	"github.com/burrgo/burr/persist/postgres"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// dsn returns the test server's DSN, skipping the test when none is
+// configured (failing it on CI, where the server must be there).
+func dsn(t *testing.T) string {
+	t.Helper()
+	d := os.Getenv("BURR_TEST_POSTGRES_DSN")
+	if d == "" {
+		msg := "BURR_TEST_POSTGRES_DSN is not set; to run the PostgreSQL tests: " +
+			"eval \"$(sudo bash .ci/services.sh)\" (starts PostgreSQL and Redis and prints the exports), then go test ./persist/..."
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return d
+}
+
+var tableSeq atomic.Int64
+
+// newTable returns a fresh table name, dropped when the test ends.
+func newTable(t *testing.T) string {
+	t.Helper()
+	name := fmt.Sprintf("burr_test_%d_%d", time.Now().UnixNano(), tableSeq.Add(1))
+	t.Cleanup(func() {
+		p, err := postgres.New(context.Background(), dsn(t))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer p.Close()
+		if _, err := p.Pool().Exec(context.Background(), "DROP TABLE IF EXISTS "+name); err != nil {
+			t.Error(err)
+		}
+	})
+	return name
+}
+
+func open(t *testing.T, table string) *postgres.Persister {
+	t.Helper()
+	p, err := postgres.Open(t.Context(), dsn(t), postgres.WithTable(table))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+func TestConformance(t *testing.T) {
+	dsn(t)
+	persisttest.Run(t, func(t *testing.T) burr.Persister { return open(t, newTable(t)) })
+}
+
+// Two pools on one table are two servers of a fleet: two Applications with
+// the same app id never overwrite each other's steps.
+func TestFleet(t *testing.T) {
+	table := newTable(t)
+	persisttest.RunShared(t, open(t, table), open(t, table))
+}
+
+// Servers starting at once all initialise the table.
+func TestConcurrentInitialize(t *testing.T) {
+	table := newTable(t)
+	p := open(t, table)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() { errs <- p.Initialize(context.Background()) }()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Rows written by Python Burr (no state_keys) load, in JSONB's key order.
+func TestPythonRows(t *testing.T) {
+	table := newTable(t)
+	p := open(t, table)
+	_, err := p.Pool().Exec(t.Context(), fmt.Sprintf(`INSERT INTO %s (partition_key, app_id, sequence_id, position, state, status)
+		VALUES ('', 'py', 0, 'a', '{"count": 2, "fail": true, "__SEQUENCE_ID": 0, "__PRIOR_STEP": "a"}', 'completed')`, table))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := p.Load(t.Context(), "", "py", burr.Latest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.State.Value("count") != 2 || r.State.Value("fail") != true {
+		t.Errorf("state = %v", r.State)
+	}
+	if seq, _ := r.State.SequenceID(); seq != 0 {
+		t.Errorf("sequence id in state = %d", seq)
+	}
+}
+
+func TestCorruptKeys(t *testing.T) {
+	// A state_keys column naming keys the document lacks, or missing some, still
+	// loads every key of the document.
+	table := newTable(t)
+	p := open(t, table)
+	_, err := p.Pool().Exec(t.Context(), fmt.Sprintf(`INSERT INTO %s (partition_key, app_id, sequence_id, position, state, status, state_keys)
+		VALUES ('', 'odd', 0, 'a', '{"b": 1, "a": 2, "c": 3}', 'completed', '{c,zz,a}')`, table))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := p.Load(t.Context(), "", "odd", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(r.State.Keys(), ","); got != "c,a,b" {
+		t.Errorf("keys = %s, want c,a,b", got)
+	}
+}
+
+func counterApp(t *testing.T, p burr.Persister) *burr.Application {
+	t.Helper()
+	inc := burr.NewAction("inc", func(ctx context.Context, s burr.State) (burr.State, error) {
+		return s.Increment("n", 1)
+	}, burr.Reads("n"), burr.Writes("n"))
+	app, err := burr.New(t.Context(), burr.WithActions(inc), burr.WithTransitions(burr.From("inc").To("inc")),
+		burr.WithState(burr.State{}.Set("n", 0)), burr.WithEntrypoint("inc"), burr.WithPersister(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
+
+// The database going away mid-run gives errors, never a panic, and the
+// application does not advance past what was saved.
+func TestDatabaseGoesAway(t *testing.T) {
+	t.Run("pool closed", func(t *testing.T) {
+		p := open(t, newTable(t))
+		app := counterApp(t, p)
+		for range 3 {
+			if _, err := app.Step(t.Context(), nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p.Close()
+		if _, err := app.Step(t.Context(), nil); err == nil {
+			t.Fatal("step after the pool closed succeeded")
+		}
+		if n := app.State().Value("n"); n != 3 {
+			t.Errorf("state advanced to n=%v after a failed save", n)
+		}
+		if _, err := p.Load(t.Context(), "", app.AppID(), burr.Latest); err == nil || errors.Is(err, burr.ErrNotFound) {
+			t.Errorf("Load after Close: error = %v, want a real error", err)
+		}
+	})
+	t.Run("connections killed", func(t *testing.T) {
+		table := newTable(t)
+		p := open(t, table)
+		admin := open(t, table)
+		app := counterApp(t, p)
+		saved := 0
+		for i := range 20 {
+			if i%5 == 2 {
+				// Kill every connection of the persister's pool.
+				if _, err := admin.Pool().Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+					WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = ''`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := app.Step(t.Context(), nil); err == nil {
+				saved++
+			} else {
+				t.Logf("step %d: %v", i, err)
+			}
+			if n := app.State().Value("n"); n != saved {
+				t.Fatalf("state n=%v after %d saved steps", n, saved)
+			}
+		}
+		r, err := p.Load(t.Context(), "", app.AppID(), burr.Latest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.State.Value("n") != saved {
+			t.Errorf("latest saved n=%v, want %d", r.State.Value("n"), saved)
+		}
+	})
+}
+
+func TestBadTable(t *testing.T) {
+	if _, err := postgres.New(t.Context(), "postgres://localhost:1/x", postgres.WithTable("x;drop")); err == nil {
+		t.Fatal("a bad table name was accepted")
+	}
+}
