@@ -1,0 +1,216 @@
+package redis_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
+
+	"github.com/burrgo/burr"
+	"github.com/burrgo/burr/persist/persisttest"
+	"github.com/burrgo/burr/persist/redis"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// addr returns the test server's address, skipping the test when none is
+// configured (failing it on CI, where the server must be there).
+func addr(t *testing.T) string {
+	t.Helper()
+	a := os.Getenv("BURR_TEST_REDIS_ADDR")
+	if a == "" {
+		msg := "BURR_TEST_REDIS_ADDR is not set; to run the Redis tests: " +
+			"eval \"$(sudo bash .ci/services.sh)\" (starts PostgreSQL and Redis and prints the exports), then go test ./persist/..."
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return a
+}
+
+func client(t *testing.T) *goredis.Client {
+	t.Helper()
+	rdb := goredis.NewClient(&goredis.Options{Addr: addr(t)})
+	t.Cleanup(func() { rdb.Close() })
+	return rdb
+}
+
+var prefixSeq atomic.Int64
+
+// newPrefix returns a fresh key prefix whose keys are deleted when the test
+// ends.
+func newPrefix(t *testing.T) string {
+	t.Helper()
+	prefix := fmt.Sprintf("burrtest%d_%d", time.Now().UnixNano(), prefixSeq.Add(1))
+	t.Cleanup(func() {
+		rdb := goredis.NewClient(&goredis.Options{Addr: addr(t)})
+		defer rdb.Close()
+		ctx := context.Background()
+		iter := rdb.Scan(ctx, 0, prefix+":*", 1000).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+		if err := iter.Err(); err != nil {
+			t.Error(err)
+		}
+	})
+	return prefix
+}
+
+func open(t *testing.T, rdb goredis.UniversalClient, prefix string) *redis.Persister {
+	t.Helper()
+	p, err := redis.New(rdb, redis.WithPrefix(prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestConformance(t *testing.T) {
+	addr(t)
+	persisttest.Run(t, func(t *testing.T) burr.Persister { return open(t, client(t), newPrefix(t)) })
+}
+
+// Two clients on one store are two servers of a fleet.
+func TestFleet(t *testing.T) {
+	prefix := newPrefix(t)
+	persisttest.RunShared(t, open(t, client(t), prefix), open(t, client(t), prefix))
+}
+
+func TestKeyLayout(t *testing.T) {
+	rdb := client(t)
+	prefix := newPrefix(t)
+	p := open(t, rdb, prefix)
+	ctx := t.Context()
+	// Characters that separate key parts cannot make two records collide.
+	recs := []burr.Record{
+		{PartitionKey: "a:b", AppID: "c", SequenceID: 0},
+		{PartitionKey: "a", AppID: "b:c", SequenceID: 0},
+		{PartitionKey: "x}", AppID: "{y", SequenceID: 0},
+		{PartitionKey: "", AppID: "%3A", SequenceID: 0},
+		{PartitionKey: "", AppID: ":", SequenceID: 0},
+	}
+	for _, r := range recs {
+		r.Status = burr.StatusCompleted
+		r.State = burr.State{}.Set("who", r.PartitionKey+"|"+r.AppID)
+		if err := p.Save(ctx, r); err != nil {
+			t.Fatalf("Save(%q, %q): %v", r.PartitionKey, r.AppID, err)
+		}
+	}
+	for _, r := range recs {
+		got, err := p.Load(ctx, r.PartitionKey, r.AppID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State.Value("who") != r.PartitionKey+"|"+r.AppID {
+			t.Errorf("Load(%q, %q) = %v", r.PartitionKey, r.AppID, got.State)
+		}
+	}
+	// The documented layout.
+	want := map[string]string{
+		prefix + ":{pk:a%3Ab}:apps":          "zset",
+		prefix + ":{pk:a%3Ab}:app:c:seqs":    "zset",
+		prefix + ":{pk:a%3Ab}:app:c:seq:0":   "hash",
+		prefix + ":{pk:}:app:%253A:seq:0":    "hash",
+		prefix + ":{pk:x%7D}:app:%7By:seq:0": "hash",
+	}
+	for key, typ := range want {
+		if got := rdb.Type(ctx, key).Val(); got != typ {
+			t.Errorf("TYPE %s = %q, want %q", key, got, typ)
+		}
+	}
+	h := rdb.HGetAll(ctx, prefix+":{pk:a%3Ab}:app:c:seq:0").Val()
+	if h["state"] != `{"who":"a:b|c"}` || h["status"] != "completed" || h["created_at"] == "" {
+		t.Errorf("record hash = %v", h)
+	}
+}
+
+func TestBadOptions(t *testing.T) {
+	rdb := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1"})
+	defer rdb.Close()
+	for _, prefix := range []string{"", "a{b", "}"} {
+		if _, err := redis.New(rdb, redis.WithPrefix(prefix)); err == nil {
+			t.Errorf("prefix %q accepted", prefix)
+		}
+	}
+	if _, err := redis.New(nil); err == nil {
+		t.Error("nil client accepted")
+	}
+}
+
+func counterApp(t *testing.T, p burr.Persister) *burr.Application {
+	t.Helper()
+	inc := burr.NewAction("inc", func(ctx context.Context, s burr.State) (burr.State, error) {
+		return s.Increment("n", 1)
+	}, burr.Reads("n"), burr.Writes("n"))
+	app, err := burr.New(t.Context(), burr.WithActions(inc), burr.WithTransitions(burr.From("inc").To("inc")),
+		burr.WithState(burr.State{}.Set("n", 0)), burr.WithEntrypoint("inc"), burr.WithPersister(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
+
+// The server going away mid-run gives errors, never a panic, and the
+// application does not advance past what was saved.
+func TestServerGoesAway(t *testing.T) {
+	t.Run("client closed", func(t *testing.T) {
+		rdb := goredis.NewClient(&goredis.Options{Addr: addr(t)})
+		p := open(t, rdb, newPrefix(t))
+		app := counterApp(t, p)
+		for range 3 {
+			if _, err := app.Step(t.Context(), nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rdb.Close()
+		if _, err := app.Step(t.Context(), nil); err == nil {
+			t.Fatal("step after the client closed succeeded")
+		}
+		if n := app.State().Value("n"); n != 3 {
+			t.Errorf("state advanced to n=%v after a failed save", n)
+		}
+		if _, err := p.Load(t.Context(), "", app.AppID(), burr.Latest); err == nil || errors.Is(err, burr.ErrNotFound) {
+			t.Errorf("Load after Close: error = %v, want a real error", err)
+		}
+	})
+	t.Run("connections killed", func(t *testing.T) {
+		rdb := goredis.NewClient(&goredis.Options{Addr: addr(t), ClientName: "burr-victim", MaxRetries: -1})
+		t.Cleanup(func() { rdb.Close() })
+		admin := client(t)
+		p := open(t, rdb, newPrefix(t))
+		app := counterApp(t, p)
+		saved := 0
+		for i := range 20 {
+			if i%5 == 2 {
+				if err := admin.Do(t.Context(), "CLIENT", "KILL", "USER", "default", "SKIPME", "yes").Err(); err != nil &&
+					!strings.Contains(err.Error(), "No such user") {
+					t.Logf("CLIENT KILL: %v", err)
+				}
+			}
+			if _, err := app.Step(t.Context(), nil); err == nil {
+				saved++
+			} else {
+				t.Logf("step %d: %v", i, err)
+			}
+			if n := app.State().Value("n"); n != saved {
+				t.Fatalf("state n=%v after %d saved steps", n, saved)
+			}
+		}
+		r, err := p.Load(t.Context(), "", app.AppID(), burr.Latest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.State.Value("n") != saved {
+			t.Errorf("latest saved n=%v, want %d", r.State.Value("n"), saved)
+		}
+	})
+}
