@@ -1,0 +1,57 @@
+package llm
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/burrgo/burr"
+)
+
+// PromptInput is the input that carries the user's message to ChatAction.
+const PromptInput = "prompt"
+
+// ChatAction returns a streaming action that answers the user's message with
+// model m. The action:
+//
+//   - requires the input "prompt" (a string, the user's message);
+//   - reads and writes "chat_history" ([]Message; a missing key is an empty
+//     conversation);
+//   - streams the answer as items of type string, each a piece of text as
+//     the model produced it;
+//   - returns burr.Result{"content": answer, "finish_reason": reason,
+//     "model": m.Name()} and the history with the user's message and the
+//     answer appended.
+//
+// If the model fails, the step fails and the history is unchanged. If the
+// stream is stopped (burr.Stream.Stop), the partial answer is the result and
+// is appended, with finish_reason "stopped". opts add to the action's
+// declarations (tags, more inputs…).
+func ChatAction(name string, m Model, opts ...burr.ActionOption) *burr.Action {
+	run := func(ctx context.Context, s burr.State, in burr.Inputs, yield burr.Yield) (burr.Result, burr.State, error) {
+		prompt, ok := in[PromptInput].(string)
+		if !ok {
+			return nil, s, fmt.Errorf("llm: input %q must be a string, not %T", PromptInput, in[PromptInput])
+		}
+		var history []Message
+		if s.Has(HistoryKey) {
+			var err error
+			if history, err = History.Get(s); err != nil {
+				return nil, s, err
+			}
+		}
+		history = append(slices.Clip(history), Message{Role: RoleUser, Content: prompt})
+		reply, err := m.Chat(ctx, history, func(text string) bool { return yield(text) })
+		if err != nil {
+			return nil, s, err
+		}
+		if reply.FinishReason == "" {
+			reply.FinishReason = "stop"
+		}
+		history = append(history, Message{Role: RoleAssistant, Content: reply.Content})
+		res := burr.Result{"content": reply.Content, "finish_reason": reply.FinishReason, "model": m.Name()}
+		return res, History.Set(s, history), nil
+	}
+	base := []burr.ActionOption{burr.Reads(HistoryKey), burr.Writes(HistoryKey), burr.RequiredInputs(PromptInput)}
+	return burr.NewStreamingAction(name, run, append(base, opts...)...)
+}
