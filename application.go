@@ -279,7 +279,7 @@ func (app *Application) runStep(ctx context.Context, i int, given Inputs) (Resul
 		// The action finished but the caller gave up meanwhile: report it.
 		err = context.Cause(ctx)
 	}
-	return r, app.finishStep(sc, i, before, after, r, err, start)
+	return r, app.finishStep(ctx, sc, i, before, after, r, err, start)
 }
 
 // execute runs the action, recovering panics, and checks and merges its
@@ -334,8 +334,10 @@ func mergeStep(before, after State, name string) State {
 }
 
 // finishStep calls the post-step hooks and the persister, then commits the new
-// state when everything succeeded.
-func (app *Application) finishStep(sc *stepContext, i int, before, after State, r Result, err error, start time.Time) error {
+// state when everything succeeded. ctx is the caller's context, which the
+// persister uses: a stream's own context is cancelled when it is closed, and
+// the failure must still be saved.
+func (app *Application) finishStep(ctx context.Context, sc *stepContext, i int, before, after State, r Result, err error, start time.Time) error {
 	a := app.graph.actions[i]
 	if len(app.hooks.postStep) > 0 || app.persister != nil {
 		e := &app.endEvt
@@ -355,7 +357,7 @@ func (app *Application) finishStep(sc *stepContext, i int, before, after State, 
 			}
 			rec := Record{PartitionKey: app.partitionKey, AppID: app.appID, SequenceID: sc.seq, Position: a.name,
 				State: e.State, Status: status, CreatedAt: e.Time}
-			if serr := safeCall(func() error { return app.persister.Save(sc.Context, rec) }); serr != nil {
+			if serr := safeCall(func() error { return app.persister.Save(ctx, rec) }); serr != nil {
 				err = errors.Join(err, fmt.Errorf("burr: saving app %q sequence id %d: %w", app.appID, sc.seq, serr))
 			}
 		}

@@ -349,7 +349,7 @@ func (s *Stream) finish(r Result, after State, err error) {
 	if err != nil {
 		r = nil
 	}
-	err = app.finishStep(s.sc, s.idx, s.before, after, r, err, s.start)
+	err = app.finishStep(s.parent, s.sc, s.idx, s.before, after, r, err, s.start)
 	s.cancel(errStreamDone)
 	if len(app.hooks.endStream) > 0 {
 		e := &StreamEnd{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: s.sc.seq,
