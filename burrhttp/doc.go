@@ -1,0 +1,36 @@
+// Package burrhttp streams a Burr application's streamed step to an HTTP
+// client as Server-Sent Events, the way a chat page shows an answer token by
+// token.
+//
+// SSE.Stream runs app.StreamResult with the request's context and writes, in
+// order:
+//
+//	event: start
+//	data: {"app_id": "…", "action": "chat"}
+//
+//	event: item                  (once per stream item, as the action yields it)
+//	data: <the item as JSON>
+//
+//	event: result                (when the step succeeded)
+//	data: {"app_id": "…", "action": "chat", "sequence_id": 3, "result": {…}, "state": {…}}
+//
+//	event: error                 (instead of result, when the step failed)
+//	data: {"app_id": "…", "action": "chat", "error": "…"}
+//
+// with ": ping" comment lines in between while the action is silent, so that
+// proxies keep the connection open. Each event is written and flushed as soon
+// as it exists: nothing is buffered, and because the action runs on the
+// handler's goroutine, a slow client slows the action down instead of filling
+// memory.
+//
+// A client that disconnects cancels the request's context: the action's
+// yield returns false and its context is cancelled (an LLM request is
+// aborted), the step is abandoned, and the hooks see one end with the error.
+// Streams lets another request stop a running stream ("stop generating"): the
+// partial result is committed and sent as the result event.
+//
+// Errors before the stream starts (the application is busy, an input is
+// missing, an earlier action failed) are plain HTTP errors: 409 for
+// burr.ErrBusy, 400 for a *burr.InputError, 500 otherwise, with a JSON body
+// {"error": "…"}.
+package burrhttp
