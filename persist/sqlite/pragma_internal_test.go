@@ -14,7 +14,7 @@ func TestPragmas(t *testing.T) {
 	}{
 		{nil, 2, "wal", false},
 		{[]Option{WithSynchronous(SyncNormal)}, 1, "wal", false},
-		{nil, 2, "memory", true},
+		{nil, 2, "off", true},
 	} {
 		path := ":memory:"
 		if !c.memory {
@@ -26,13 +26,13 @@ func TestPragmas(t *testing.T) {
 		}
 		var sync, busy int
 		var journal string
-		if err := p.db.QueryRow(`PRAGMA synchronous`).Scan(&sync); err != nil {
+		if err := p.w.QueryRowContext(t.Context(), `PRAGMA synchronous`).Scan(&sync); err != nil {
 			t.Fatal(err)
 		}
-		if err := p.db.QueryRow(`PRAGMA journal_mode`).Scan(&journal); err != nil {
+		if err := p.w.QueryRowContext(t.Context(), `PRAGMA journal_mode`).Scan(&journal); err != nil {
 			t.Fatal(err)
 		}
-		if err := p.db.QueryRow(`PRAGMA busy_timeout`).Scan(&busy); err != nil {
+		if err := p.w.QueryRowContext(t.Context(), `PRAGMA busy_timeout`).Scan(&busy); err != nil {
 			t.Fatal(err)
 		}
 		if sync != c.sync || journal != c.journal || busy != 10000 {

@@ -40,8 +40,13 @@ GROUP BY app_id ORDER BY MAX(created_at) DESC, MAX(rowid) DESC`
 // Initialize creates the table and its indexes when they do not exist. It is
 // safe to call on a database Python Burr created, and to call more than once.
 func (p *Persister) Initialize(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.w == nil {
+		return errClosed
+	}
 	for _, q := range []string{createTableSQL, createdAtIndexSQL, sequenceIndexSQL} {
-		if _, err := p.db.ExecContext(ctx, fmt.Sprintf(q, p.opts.table)); err != nil {
+		if _, err := p.w.ExecContext(ctx, fmt.Sprintf(q, p.opts.table)); err != nil {
 			if strings.Contains(err.Error(), "UNIQUE constraint failed") {
 				return fmt.Errorf("sqlite: table %q holds two records with the same partition key, app id and sequence id; "+
 					"conflict detection needs them unique: %w", p.opts.table, err)
@@ -54,8 +59,13 @@ func (p *Persister) Initialize(ctx context.Context) error {
 
 // Initialized reports whether the table exists (Python Burr's is_initialized).
 func (p *Persister) Initialized(ctx context.Context) (bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.w == nil {
+		return false, errClosed
+	}
 	var n int
-	err := p.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, p.opts.table).Scan(&n)
+	err := p.w.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, p.opts.table).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("sqlite: checking for table %q: %w", p.opts.table, err)
 	}

@@ -17,6 +17,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -35,15 +36,24 @@ type Persister struct {
 	db     *sql.DB
 	opts   options
 	path   string
+	memory bool
 	stmts  atomic.Pointer[statements]
-	prepMu sync.Mutex
 
-	mu  sync.Mutex // serialises writes: SQLite has one writer anyway
-	buf []byte     // compact JSON of the state being saved; guarded by mu
+	// mu serialises writes (SQLite has one writer anyway) and, for an
+	// in-memory database, every use of its only connection. It guards w, buf
+	// and args.
+	mu   sync.Mutex
+	w    *sql.Conn // the connection saves go through
+	buf  []byte    // compact JSON of the state being saved
+	args [6]driver.NamedValue
 }
 
+// statements are prepared once the table exists. insert is prepared on the
+// driver connection under w, to save database/sql's per-call work on the hot
+// path; the reads go through the pool (through w for an in-memory database).
 type statements struct {
-	insert, latest, exact, list *sql.Stmt
+	insert              driver.Stmt
+	latest, exact, list *sql.Stmt
 }
 
 // New opens the SQLite database at path (created if missing; ":memory:" for a
@@ -63,7 +73,13 @@ func New(path string, opts ...Option) (*Persister, error) {
 	memory := path == ":memory:" || strings.Contains(path, "mode=memory")
 	q := url.Values{}
 	q.Set("_busy_timeout", fmt.Sprint(o.busyTimeout.Milliseconds()))
-	if !memory {
+	if memory {
+		// An in-memory database cannot outlive the process, so it needs no
+		// rollback journal for crashes; and a save is one INSERT that cannot
+		// fail half-way on a constraint (ON CONFLICT DO NOTHING), so it needs
+		// none for statement rollback either. This halves the cost of a save.
+		q.Set("_journal_mode", "OFF")
+	} else {
 		q.Set("_journal_mode", "WAL")
 	}
 	q.Set("_synchronous", o.sync.String())
@@ -83,11 +99,18 @@ func New(path string, opts ...Option) (*Persister, error) {
 	db.SetConnMaxIdleTime(0)
 	db.SetConnMaxLifetime(0)
 	// Connect now, so that a path that cannot be opened fails here.
-	if err := db.Ping(); err != nil {
+	w, err := db.Conn(context.Background())
+	if err == nil {
+		err = w.PingContext(context.Background())
+	}
+	if err != nil {
+		if w != nil {
+			w.Close()
+		}
 		db.Close()
 		return nil, fmt.Errorf("sqlite: opening %s: %w", path, err)
 	}
-	return &Persister{db: db, opts: o, path: path}, nil
+	return &Persister{db: db, w: w, opts: o, path: path, memory: memory}, nil
 }
 
 // Open opens the database at path like New, then creates the table (and its
@@ -106,40 +129,59 @@ func Open(ctx context.Context, path string, opts ...Option) (*Persister, error) 
 
 // Close closes the database. Saves and loads after Close return errors.
 func (p *Persister) Close() error {
-	p.prepMu.Lock()
-	if st := p.stmts.Swap(nil); st != nil {
-		for _, s := range []*sql.Stmt{st.insert, st.latest, st.exact, st.list} {
-			s.Close()
-		}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.w == nil {
+		return nil
 	}
-	p.prepMu.Unlock()
-	return p.db.Close()
+	if st := p.stmts.Swap(nil); st != nil {
+		p.w.Raw(func(any) error { return st.insert.Close() })
+		st.latest.Close()
+		st.exact.Close()
+		st.list.Close()
+	}
+	werr := p.w.Close()
+	p.w = nil
+	return errors.Join(werr, p.db.Close())
 }
 
+var errClosed = errors.New("sqlite: persister is closed")
+
 // prepared returns the prepared statements, preparing them on first use (the
-// table must exist by then).
+// table must exist by then). The caller holds p.mu.
 func (p *Persister) prepared(ctx context.Context) (*statements, error) {
 	if st := p.stmts.Load(); st != nil {
 		return st, nil
 	}
-	p.prepMu.Lock()
-	defer p.prepMu.Unlock()
-	if st := p.stmts.Load(); st != nil {
-		return st, nil
+	if p.w == nil {
+		return nil, errClosed
 	}
 	var st statements
 	var err error
+	var readers interface {
+		PrepareContext(context.Context, string) (*sql.Stmt, error)
+	} = p.db
+	if p.memory {
+		readers = p.w
+	}
 	prep := func(q string) *sql.Stmt {
 		if err != nil {
 			return nil
 		}
 		var s *sql.Stmt
-		s, err = p.db.PrepareContext(ctx, fmt.Sprintf(q, p.opts.table))
+		s, err = readers.PrepareContext(ctx, fmt.Sprintf(q, p.opts.table))
 		return s
 	}
-	st.insert, st.latest, st.exact, st.list = prep(insertSQL), prep(loadLatestSQL), prep(loadExactSQL), prep(listSQL)
+	st.latest, st.exact, st.list = prep(loadLatestSQL), prep(loadExactSQL), prep(listSQL)
+	if err == nil {
+		err = p.w.Raw(func(dc any) error {
+			var perr error
+			st.insert, perr = dc.(driver.ConnPrepareContext).PrepareContext(ctx, fmt.Sprintf(insertSQL, p.opts.table))
+			return perr
+		})
+	}
 	if err != nil {
-		for _, s := range []*sql.Stmt{st.insert, st.latest, st.exact, st.list} {
+		for _, s := range []*sql.Stmt{st.latest, st.exact, st.list} {
 			if s != nil {
 				s.Close()
 			}
@@ -153,29 +195,72 @@ func (p *Persister) prepared(ctx context.Context) (*statements, error) {
 	return &st, nil
 }
 
+// readStatements returns the prepared statements for a read, and the unlock
+// function to call when the read is done (for an in-memory database, reads
+// hold its only connection).
+func (p *Persister) readStatements(ctx context.Context) (*statements, func(), error) {
+	unlock := func() {}
+	if p.memory {
+		p.mu.Lock()
+		unlock = p.mu.Unlock
+	} else if st := p.stmts.Load(); st != nil {
+		return st, unlock, nil
+	} else {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+	}
+	st, err := p.prepared(ctx)
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return st, unlock, nil
+}
+
 // Save inserts r. A record with the same partition key, app id and sequence
 // id already stored makes Save store nothing and return an error wrapping
 // burr.ErrConflict. r.CreatedAt is ignored: the database sets created_at, as
 // in Python Burr.
+//
+// ctx is checked before the INSERT starts; once started, the INSERT runs to
+// its end (waiting at most the busy timeout for the write lock), so that Save
+// never reports a failure for a record it stored.
 func (p *Persister) Save(ctx context.Context, r burr.Record) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sqlite: saving app %q (partition %q) sequence id %d: %w", r.AppID, r.PartitionKey, r.SequenceID, err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	st, err := p.prepared(ctx)
 	if err != nil {
 		return err
 	}
-	p.mu.Lock()
 	buf, err := r.State.AppendJSON(p.buf[:0])
 	if err != nil {
-		p.mu.Unlock()
 		return fmt.Errorf("sqlite: encoding the state of app %q sequence id %d: %w", r.AppID, r.SequenceID, err)
 	}
 	p.buf = buf
-	state := pyFormat(buf)
-	res, err := st.insert.ExecContext(ctx, r.PartitionKey, r.AppID, r.SequenceID, r.Position, string(r.Status), state)
-	p.mu.Unlock()
+	a := &p.args
+	for i := range a {
+		a[i].Ordinal = i + 1
+	}
+	a[0].Value, a[1].Value, a[2].Value = r.PartitionKey, r.AppID, int64(r.SequenceID)
+	a[3].Value, a[4].Value, a[5].Value = r.Position, string(r.Status), pyFormat(buf)
+	var n int64
+	err = p.w.Raw(func(any) error {
+		res, err := st.insert.(driver.StmtExecContext).ExecContext(context.Background(), a[:])
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	for i := range a {
+		a[i].Value = nil
+	}
 	if err != nil {
 		return fmt.Errorf("sqlite: saving app %q (partition %q) sequence id %d: %w", r.AppID, r.PartitionKey, r.SequenceID, err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
+	if n == 0 {
 		return fmt.Errorf("sqlite: app %q (partition %q) sequence id %d: %w", r.AppID, r.PartitionKey, r.SequenceID, burr.ErrConflict)
 	}
 	return nil
@@ -185,10 +270,11 @@ func (p *Persister) Save(ctx context.Context, r burr.Record) error {
 // sequence id (whatever its status) when sequenceID is burr.Latest. It returns
 // an error wrapping burr.ErrNotFound when there is none.
 func (p *Persister) Load(ctx context.Context, partitionKey, appID string, sequenceID int) (burr.Record, error) {
-	st, err := p.prepared(ctx)
+	st, unlock, err := p.readStatements(ctx)
 	if err != nil {
 		return burr.Record{}, err
 	}
+	defer unlock()
 	var row *sql.Row
 	if sequenceID == burr.Latest {
 		row = st.latest.QueryRowContext(ctx, partitionKey, appID)
@@ -218,10 +304,11 @@ func (p *Persister) Load(ctx context.Context, partitionKey, appID string, sequen
 // ListAppIDs returns the app ids stored under partitionKey, the most recently
 // saved first.
 func (p *Persister) ListAppIDs(ctx context.Context, partitionKey string) ([]string, error) {
-	st, err := p.prepared(ctx)
+	st, unlock, err := p.readStatements(ctx)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	rows, err := st.list.QueryContext(ctx, partitionKey)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: listing apps of partition %q: %w", partitionKey, err)
