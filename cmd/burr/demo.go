@@ -1,0 +1,345 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/google/uuid"
+
+	"github.com/burrgo/burr"
+	"github.com/burrgo/burr/llm"
+	"github.com/burrgo/burr/persist/sqlite"
+	"github.com/burrgo/burr/tracking"
+)
+
+const demoUsage = `Usage: burr demo [flags]
+
+Chat with a streaming chatbot in the terminal: the answer appears token by
+token. Without OPENAI_API_KEY (or OPENAI_BASE_URL) it uses an offline model that
+needs no network; with them it talks to OpenAI or any OpenAI-compatible server.
+
+Every turn is saved in SQLite (DIR/demo.db) and tracked for "burr ui"
+(DIR/demo-chatbot/). The conversation's id is printed at the start and the
+end: continue it later with --resume.
+
+Keys: Enter sends a message. Ctrl-C while an answer streams stops it and keeps
+what was said so far; a second Ctrl-C quits. Ctrl-C or Ctrl-D at the prompt
+quits. When standard input is not a terminal, each line is a message, and the
+demo quits at the end of the input.
+
+Flags:
+  --dir DIR          where to keep the database and tracking (default ~/.burr)
+  --resume APP_ID    continue the conversation APP_ID
+  --model NAME       model name (default $OPENAI_MODEL, or gpt-4o-mini)
+  --base-url URL     OpenAI-compatible API base URL (default $OPENAI_BASE_URL,
+                     or OpenAI's); the API key is read from $OPENAI_API_KEY
+  --offline          use the offline model even when an API key is set
+  --pace DURATION    the offline model's pause before each token (default 20ms)
+  -h, --help         show this help
+
+Examples:
+  burr demo
+  echo "What is Burr?" | burr demo
+  OPENAI_API_KEY=sk-... burr demo --model gpt-4o-mini
+  burr demo --base-url http://localhost:11434/v1 --model llama3.2
+  burr demo --resume 0b7c3c2e-5a8e-4c1e-9d6f-2f1f3a4b5c6d
+`
+
+// demoProject is the tracking project of the demo's conversations.
+const demoProject = "demo-chatbot"
+
+// systemPrompt opens every demo conversation.
+const systemPrompt = "You are the chatbot of Burr's demo, a Go library for building LLM applications as state machines. Answer briefly and helpfully."
+
+// demoGraph is the demo chatbot: "system" starts the conversation with a
+// system message, then "chat" answers one user message per step, forever.
+func demoGraph(m llm.Model) (*burr.Graph, error) {
+	system := burr.NewAction("system", func(ctx context.Context, s burr.State) (burr.State, error) {
+		return llm.History.Set(s, []llm.Message{{Role: llm.RoleSystem, Content: systemPrompt}}), nil
+	}, burr.Writes(llm.HistoryKey))
+	return burr.NewGraph([]*burr.Action{system, llm.ChatAction("chat", m)},
+		burr.From("system").To("chat"),
+		burr.From("chat").To("chat"))
+}
+
+// demo is one run of "burr demo".
+type demo struct {
+	app        *burr.Application
+	stdout     io.Writer
+	stderr     io.Writer
+	interrupts <-chan os.Signal
+}
+
+func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, interrupts <-chan os.Signal) int {
+	fs := flag.NewFlagSet("burr demo", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	dir := fs.String("dir", "", "")
+	resume := fs.String("resume", "", "")
+	model := fs.String("model", os.Getenv("OPENAI_MODEL"), "")
+	baseURL := fs.String("base-url", os.Getenv("OPENAI_BASE_URL"), "")
+	offline := fs.Bool("offline", false, "")
+	pace := fs.Duration("pace", llm.DefaultOfflineDelay, "")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, demoUsage)
+			return 0
+		}
+		fmt.Fprintf(stderr, "burr demo: %v\n\n%s", err, demoUsage)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "burr demo: unexpected argument %q\n\n%s", fs.Arg(0), demoUsage)
+		return 2
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "burr demo: %v\n", err)
+		return 1
+	}
+	root, err := expandHome(*dir)
+	if err != nil {
+		return fail(err)
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return fail(err)
+	}
+
+	var m llm.Model
+	apiKey := os.Getenv("OPENAI_API_KEY")
+	switch {
+	case *offline || apiKey == "" && *baseURL == "":
+		if !*offline && *model != "" {
+			fmt.Fprintf(stderr, "burr demo: no OPENAI_API_KEY or --base-url: using the offline model, not %q\n", *model)
+		}
+		m = &llm.Offline{Delay: *pace}
+	default:
+		var opts []llm.OpenAIOption
+		if *baseURL != "" {
+			opts = append(opts, llm.WithBaseURL(*baseURL))
+		}
+		if *model != "" {
+			opts = append(opts, llm.WithModel(*model))
+		}
+		m = llm.NewOpenAI(opts...)
+	}
+
+	db, err := sqlite.Open(ctx, filepath.Join(root, "demo.db"))
+	if err != nil {
+		return fail(err)
+	}
+	defer db.Close()
+	tracker, err := tracking.NewLocal(demoProject, tracking.WithStorageDir(root))
+	if err != nil {
+		return fail(err)
+	}
+	defer tracker.Close()
+	g, err := demoGraph(m)
+	if err != nil {
+		return fail(err)
+	}
+	appID := *resume
+	if appID != "" {
+		if _, err := db.Load(ctx, "", appID, burr.Latest); err != nil {
+			if errors.Is(err, burr.ErrNotFound) {
+				return fail(fmt.Errorf("no conversation %q in %s", appID, filepath.Join(root, "demo.db")))
+			}
+			return fail(err)
+		}
+	} else {
+		appID = uuid.NewString()
+	}
+	app, err := burr.New(ctx, burr.WithGraph(g), burr.WithAppID(appID),
+		burr.WithInitializeFrom(db, burr.ResumeAtNextAction(), burr.DefaultEntrypoint("system")),
+		burr.WithPersister(db), burr.WithHooks(tracker))
+	if err != nil {
+		return fail(err)
+	}
+
+	d := &demo{app: app, stdout: stdout, stderr: stderr, interrupts: interrupts}
+	interactive := isTerminal(stdin)
+	describe := m.Name()
+	if o, ok := m.(*llm.OpenAI); ok {
+		describe += " at " + o.BaseURL()
+	} else {
+		describe += " (set OPENAI_API_KEY to talk to a real model)"
+	}
+	fmt.Fprintf(stderr, "Burr demo chatbot: model %s\n", describe)
+	fmt.Fprintf(stderr, "Conversation %s, saved in %s\n", appID, filepath.Join(root, "demo.db"))
+	if interactive {
+		fmt.Fprintln(stderr, "Type a message and press Enter. Ctrl-C stops an answer; Ctrl-C or Ctrl-D at the prompt quits.")
+	}
+	if *resume != "" {
+		d.replay()
+	}
+
+	code := d.loop(ctx, stdin, interactive)
+	fmt.Fprintf(stderr, "\nConversation %s: continue it with\n  burr demo --resume %s\n", appID, appID)
+	if err := tracker.Err(); err != nil {
+		fmt.Fprintf(stderr, "burr demo: tracking: %v\n", err)
+	}
+	return code
+}
+
+// replay prints the conversation so far.
+func (d *demo) replay() {
+	history, err := llm.History.Get(d.app.State())
+	if err != nil {
+		return
+	}
+	for _, msg := range history {
+		switch msg.Role {
+		case llm.RoleUser:
+			fmt.Fprintf(d.stdout, "> %s\n", msg.Content)
+		case llm.RoleAssistant:
+			fmt.Fprintf(d.stdout, "%s\n\n", msg.Content)
+		}
+	}
+}
+
+// loop reads one message per line and answers each, until the end of the
+// input or Ctrl-C at the prompt. It returns the exit code.
+func (d *demo) loop(ctx context.Context, stdin io.Reader, interactive bool) int {
+	lines := make(chan string)
+	left := make(chan struct{})
+	defer close(left)
+	go func() {
+		// Reading blocks: this goroutine ends at the end of the input, or
+		// with the process when the user quits at the prompt.
+		defer close(lines)
+		sc := bufio.NewScanner(stdin)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-left:
+				return
+			}
+		}
+	}()
+	failed := false
+	for {
+		if interactive {
+			fmt.Fprint(d.stdout, "> ")
+		}
+		var line string
+		var ok bool
+		select {
+		case line, ok = <-lines:
+		case <-d.interrupts:
+			fmt.Fprintln(d.stdout)
+			return exitCode(failed)
+		case <-ctx.Done():
+			return 1
+		}
+		if !ok {
+			if interactive {
+				fmt.Fprintln(d.stdout)
+			}
+			return exitCode(failed)
+		}
+		prompt := strings.TrimSpace(line)
+		if prompt == "" {
+			continue
+		}
+		if !interactive {
+			fmt.Fprintf(d.stdout, "> %s\n", prompt)
+		}
+		quit, err := d.turn(ctx, prompt)
+		if err != nil {
+			failed = true
+			fmt.Fprintf(d.stderr, "burr demo: %v\n", err)
+		}
+		if quit {
+			return 130
+		}
+	}
+}
+
+func exitCode(failed bool) int {
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+// turn streams the answer to one message. A first Ctrl-C stops the answer
+// (the partial answer is kept); a second abandons it and asks to quit.
+func (d *demo) turn(ctx context.Context, prompt string) (quit bool, err error) {
+	stream, err := d.app.StreamResult(ctx, burr.HaltAfter("chat"), burr.WithInputs(burr.Inputs{llm.PromptInput: prompt}))
+	if err != nil {
+		return false, err
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		stops := 0
+		for {
+			select {
+			case <-done:
+				return
+			case <-d.interrupts:
+				if stops++; stops == 1 {
+					stream.Stop()
+				} else {
+					quit = true
+					stream.Close()
+					return
+				}
+			}
+		}
+	})
+	for item := range stream.All() {
+		fmt.Fprint(d.stdout, item)
+	}
+	close(done)
+	wg.Wait()
+	res, _, err := stream.Get()
+	switch {
+	case quit:
+		fmt.Fprintln(d.stdout, " [abandoned]")
+		return true, nil
+	case err != nil:
+		fmt.Fprintln(d.stdout)
+		return false, err
+	case res["finish_reason"] == llm.FinishStopped:
+		fmt.Fprint(d.stdout, " [stopped]")
+	}
+	fmt.Fprint(d.stdout, "\n\n")
+	return false, nil
+}
+
+// isTerminal reports whether r is a terminal (a character device).
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// expandHome resolves a --dir value: ~/.burr when empty, with a leading "~"
+// meaning the home directory.
+func expandHome(dir string) (string, error) {
+	if dir != "" && dir != "~" && !strings.HasPrefix(dir, "~/") {
+		return filepath.Abs(dir)
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("cannot find the home directory for the default --dir: %w", err)
+	}
+	switch dir {
+	case "":
+		return filepath.Join(home, ".burr"), nil
+	case "~":
+		return home, nil
+	}
+	return filepath.Join(home, dir[2:]), nil
+}

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/burrgo/burr"
+	"github.com/burrgo/burr/llm"
+	"github.com/burrgo/burr/llm/llmtest"
+	"github.com/burrgo/burr/persist/sqlite"
+)
+
+// lockedBuffer is a bytes.Buffer that the demo writes while the test reads.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitFor polls read until it contains want.
+func waitFor(t *testing.T, read func() string, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(read(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %q in:\n%s", want, read())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// offlineEnv makes the demo choose the offline model.
+func offlineEnv(t *testing.T) {
+	t.Setenv("OPENAI_API_KEY", "")
+	t.Setenv("OPENAI_BASE_URL", "")
+	t.Setenv("OPENAI_MODEL", "")
+}
+
+var appIDPattern = regexp.MustCompile(`burr demo --resume ([0-9a-f-]{36})`)
+
+func appIDIn(t *testing.T, stderr string) string {
+	t.Helper()
+	m := appIDPattern.FindStringSubmatch(stderr)
+	if m == nil {
+		t.Fatalf("no app id in:\n%s", stderr)
+	}
+	return m[1]
+}
+
+// savedHistory loads the conversation appID from the demo's database.
+func savedHistory(t *testing.T, dir, appID string) []llm.Message {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "demo.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rec, err := db.Load(context.Background(), "", appID, burr.Latest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := llm.History.Get(rec.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func demoRun(t *testing.T, stdin io.Reader, interrupts chan os.Signal, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb lockedBuffer
+	code = run(context.Background(), append([]string{"demo"}, args...), stdin, &out, &errb, interrupts)
+	return code, out.String(), errb.String()
+}
+
+func TestDemoAnswersEachLineAndResumes(t *testing.T) {
+	offlineEnv(t)
+	dir := t.TempDir()
+	code, out, errs := demoRun(t, strings.NewReader("Hello there\n\nWhat is a state machine?\n"), nil, "--dir", dir, "--pace", "0")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	for _, want := range []string{
+		"> Hello there\n" + llm.OfflinePrefix + ` You said: "Hello there".`,
+		"> What is a state machine?\n" + llm.OfflinePrefix + ` You said: "What is a state machine?".`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errs, "model offline") {
+		t.Errorf("stderr does not say the model is offline:\n%s", errs)
+	}
+	id := appIDIn(t, errs)
+	h := savedHistory(t, dir, id)
+	if len(h) != 5 || h[0].Role != llm.RoleSystem || h[3].Content != "What is a state machine?" || !strings.Contains(out, h[4].Content) {
+		t.Fatalf("saved history %v", h)
+	}
+	if _, err := os.Stat(filepath.Join(dir, demoProject, id, "log.jsonl")); err != nil {
+		t.Errorf("the conversation is not tracked: %v", err)
+	}
+
+	code, out, errs = demoRun(t, strings.NewReader("And a third one\n"), nil, "--dir", dir, "--pace", "0", "--resume", id)
+	if code != 0 {
+		t.Fatalf("resume: exit %d\n%s", code, errs)
+	}
+	if !strings.HasPrefix(out, "> Hello there\n") || !strings.Contains(out, "message 3 of our conversation") {
+		t.Errorf("resumed output:\n%s", out)
+	}
+	if h := savedHistory(t, dir, id); len(h) != 7 || h[5].Content != "And a third one" {
+		t.Errorf("saved history after resuming %v", h)
+	}
+}
+
+func TestDemoCtrlCStopsTheAnswerAndKeepsIt(t *testing.T) {
+	offlineEnv(t)
+	dir := t.TempDir()
+	stdin, w := io.Pipe()
+	defer w.Close()
+	interrupts := make(chan os.Signal, 1)
+	var out, errb lockedBuffer
+	done := make(chan int)
+	go func() {
+		done <- run(context.Background(), []string{"demo", "--dir", dir, "--pace", "5ms"}, stdin, &out, &errb, interrupts)
+	}()
+	io.WriteString(w, "Tell me everything\n")
+	waitFor(t, out.String, "You said")
+	interrupts <- os.Interrupt // stop the answer
+	waitFor(t, out.String, " [stopped]\n\n")
+	interrupts <- os.Interrupt // quit at the prompt
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d\n%s", code, errb.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Ctrl-C at the prompt did not quit")
+	}
+	shown := strings.TrimSuffix(strings.SplitN(out.String(), "\n", 2)[1], " [stopped]\n\n\n")
+	h := savedHistory(t, dir, appIDIn(t, errb.String()))
+	if len(h) != 3 || h[2].Content != shown || len(shown) >= len(llm.OfflineAnswer(h[:2])) {
+		t.Errorf("saved %q, shown %q: want the partial answer kept", h[2].Content, shown)
+	}
+}
+
+func TestDemoWithAnOpenAICompatibleServer(t *testing.T) {
+	h := &llmtest.Handler{Reply: func([]llm.Message) []string { return []string{"Hello", " from", " the", " server"} }}
+	srv := llmtest.NewServer(h)
+	defer srv.Close()
+	t.Setenv("OPENAI_API_KEY", "sk-test")
+	t.Setenv("OPENAI_BASE_URL", "")
+	code, out, errs := demoRun(t, strings.NewReader("Hi\n"), nil, "--dir", t.TempDir(), "--base-url", srv.URL+"/v1", "--model", "m1")
+	if code != 0 || !strings.Contains(out, "> Hi\nHello from the server\n") || !strings.Contains(errs, "model m1 at "+srv.URL) {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	if r := h.Requests(); len(r) != 1 || r[0].Model != "m1" || r[0].Messages[0].Role != "system" {
+		t.Errorf("requests %+v", r)
+	}
+}
+
+func TestDemoReportsModelErrors(t *testing.T) {
+	srv := llmtest.NewServer(&llmtest.Handler{})
+	srv.Config.Handler = httpError401{}
+	defer srv.Close()
+	t.Setenv("OPENAI_API_KEY", "sk-wrong")
+	dir := t.TempDir()
+	code, _, errs := demoRun(t, strings.NewReader("Hi\n"), nil, "--dir", dir, "--base-url", srv.URL+"/v1")
+	if code != 1 || !strings.Contains(errs, "HTTP 401 Unauthorized: Incorrect API key") {
+		t.Errorf("exit %d\nstderr:\n%s", code, errs)
+	}
+}
+
+func TestDemoUsageErrors(t *testing.T) {
+	offlineEnv(t)
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--nope"}, 2, "flag provided but not defined: -nope"},
+		{[]string{"extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"--resume", "no-such-app"}, 1, `no conversation "no-such-app"`},
+	} {
+		code, _, errs := demoRun(t, strings.NewReader(""), nil, append([]string{"--dir", t.TempDir()}, tc.args...)...)
+		if code != tc.code || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, stderr:\n%s", tc.args, code, errs)
+		}
+	}
+}
