@@ -21,6 +21,7 @@ const (
 	SyncNormal
 )
 
+// String returns the mode as SQLite names it ("FULL", "NORMAL").
 func (s Synchronous) String() string {
 	switch s {
 	case SyncFull:

@@ -159,6 +159,57 @@ func TestPythonFormat(t *testing.T) {
 	}
 }
 
+// TestPythonSampleRows runs the application behind spec §5.1's sample rows
+// and compares what it saved with the rows Python Burr wrote: a completed step
+// saves the new state, a failed one the state before it with the new sequence
+// id and the old prior step.
+func TestPythonSampleRows(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "burr.db")
+	p := open(t, path)
+	counter := burr.NewAction("counter", func(ctx context.Context, s burr.State) (burr.State, error) {
+		n := burr.Key[int]("count").Or(s, 0)
+		if n >= 2 && burr.Key[bool]("fail").Or(s, false) {
+			return s, errors.New("fail")
+		}
+		return s.Set("count", n+1), nil
+	}, burr.Reads("count", "fail"), burr.Writes("count"))
+	app, err := burr.New(t.Context(), burr.WithActions(counter), burr.WithTransitions(burr.From("counter").To("counter")),
+		burr.WithState(burr.State{}.Set("count", 0).Set("fail", true)), burr.WithEntrypoint("counter"),
+		burr.WithAppID("a1"), burr.WithPartitionKey("pk"), burr.WithPersister(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := app.Step(t.Context(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := app.Step(t.Context(), nil); err == nil {
+		t.Fatal("the third step did not fail")
+	}
+	rows, err := rawDB(t, path).Query(`SELECT partition_key, app_id, sequence_id, position, status, state FROM burr_state WHERE sequence_id >= 1 ORDER BY sequence_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var pk, app, pos, status, state string
+		var seq int
+		if err := rows.Scan(&pk, &app, &seq, &pos, &status, &state); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("('%s','%s',%d,'%s','%s','%s')", pk, app, seq, pos, status, state))
+	}
+	want := []string{
+		`('pk','a1',1,'counter','completed','{"count": 2, "fail": true, "__SEQUENCE_ID": 1, "__PRIOR_STEP": "counter"}')`,
+		`('pk','a1',2,'counter','failed','{"count": 2, "fail": true, "__SEQUENCE_ID": 2, "__PRIOR_STEP": "counter"}')`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rows =\n%s\nwant (Python Burr's)\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 // pythonTable is Python Burr's SQLitePersister.create_table_if_not_exists.
 const pythonTable = `
             CREATE TABLE IF NOT EXISTS burr_state (
