@@ -40,9 +40,10 @@ var tableSeq atomic.Int64
 // newTable returns a fresh table name, dropped when the test ends.
 func newTable(t *testing.T) string {
 	t.Helper()
+	d := dsn(t)
 	name := fmt.Sprintf("burr_test_%d_%d", time.Now().UnixNano(), tableSeq.Add(1))
 	t.Cleanup(func() {
-		p, err := postgres.New(context.Background(), dsn(t))
+		p, err := postgres.New(context.Background(), d)
 		if err != nil {
 			t.Error(err)
 			return

@@ -49,9 +49,10 @@ var prefixSeq atomic.Int64
 // ends.
 func newPrefix(t *testing.T) string {
 	t.Helper()
+	a := addr(t)
 	prefix := fmt.Sprintf("burrtest%d_%d", time.Now().UnixNano(), prefixSeq.Add(1))
 	t.Cleanup(func() {
-		rdb := goredis.NewClient(&goredis.Options{Addr: addr(t)})
+		rdb := goredis.NewClient(&goredis.Options{Addr: a})
 		defer rdb.Close()
 		ctx := context.Background()
 		iter := rdb.Scan(ctx, 0, prefix+":*", 1000).Iterator()
