@@ -394,8 +394,14 @@ func (a *Action) checkWrites(before, after State) error {
 		if slices.Contains(a.writes, e.key) {
 			continue
 		}
-		if e.gen > before.gen || before.find(e.key) < 0 {
-			undeclared = append(undeclared, e.key)
+		i := before.find(e.key)
+		switch {
+		case i < 0:
+			undeclared = append(undeclared, e.key) // a new key
+		case before.entries[i].gen == e.gen:
+			// untouched
+		case !sameValue(before.entries[i].val, e.val):
+			undeclared = append(undeclared, e.key) // rewritten with another value
 		}
 	}
 	for _, w := range a.writes {
@@ -449,4 +455,15 @@ func (a inputAction) Update(r Result, s State) (State, error) {
 		s = s.Set(f, r[f])
 	}
 	return s, nil
+}
+
+// sameValue reports whether a key rewritten by an action still holds the value
+// it had: the same value written again is not a write.
+func sameValue(a, b any) (same bool) {
+	defer func() {
+		if recover() != nil { // == on a value holding a non-comparable type
+			same = reflect.DeepEqual(a, b)
+		}
+	}()
+	return looseEqual(a, b)
 }

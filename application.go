@@ -36,6 +36,10 @@ type Application struct {
 	startEvt StepStart
 	endEvt   StepEnd
 
+	// conflict is set when a save lost a write conflict: this Application's
+	// state is stale, and every later call fails until it is rebuilt.
+	conflict error
+
 	busy  atomic.Bool
 	state atomic.Pointer[State] // the committed state, swapped whole
 	cur   int                   // index of the action in state's PriorStep, or -1
@@ -76,6 +80,17 @@ func New(ctx context.Context, opts ...Option) (*Application, error) {
 	}
 	if c.appID == "" {
 		c.appID = uuid.NewString()
+	}
+	if ini, ok := c.persister.(interface {
+		Initialized(context.Context) (bool, error)
+	}); ok {
+		ready, err := ini.Initialized(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("burr: checking the persister: %w", err)
+		}
+		if !ready {
+			return nil, fmt.Errorf("burr: the persister %T is not initialized: call its Initialize method first", c.persister)
+		}
 	}
 	app := &Application{graph: g, appID: c.appID, partitionKey: c.partitionKey, persister: c.persister, spawning: c.spawningParent, cur: -1}
 	for _, h := range c.hooks {
@@ -167,6 +182,10 @@ func (app *Application) commit(s *State, cur int) {
 func (app *Application) acquire() error {
 	if !app.busy.CompareAndSwap(false, true) {
 		return fmt.Errorf("%w (app %q)", ErrBusy, app.appID)
+	}
+	if app.conflict != nil {
+		app.busy.Store(false)
+		return app.conflict
 	}
 	return nil
 }
@@ -327,9 +346,6 @@ func drainYield(ctx context.Context) Yield {
 func mergeStep(before, after State, name string) State {
 	after.seq, after.hasSeq = before.seq, before.hasSeq
 	after.prior, after.hasPrev = name, true
-	if after.gen < before.gen {
-		after.gen = before.gen
-	}
 	return after
 }
 
@@ -358,7 +374,11 @@ func (app *Application) finishStep(ctx context.Context, sc *stepContext, i int, 
 			rec := Record{PartitionKey: app.partitionKey, AppID: app.appID, SequenceID: sc.seq, Position: a.name,
 				State: e.State, Status: status, CreatedAt: e.Time}
 			if serr := safeCall(func() error { return app.persister.Save(ctx, rec) }); serr != nil {
-				err = errors.Join(err, fmt.Errorf("burr: saving app %q sequence id %d: %w", app.appID, sc.seq, serr))
+				if errors.Is(serr, ErrConflict) {
+					app.conflict = fmt.Errorf("burr: app %q lost a write conflict at sequence id %d to another writer; "+
+						"build a new Application with WithInitializeFrom to reload it: %w", app.appID, sc.seq, ErrConflict)
+				}
+				err = errors.Join(err, fmt.Errorf("burr: saving the step: %w", serr))
 			}
 		}
 	}

@@ -235,20 +235,27 @@ func Expr(expression string) Condition {
 }
 
 type identVisitor struct {
-	seen []string
+	seen     []string
+	declared []string
 }
 
 func (v *identVisitor) Visit(n *ast.Node) {
-	if id, ok := (*n).(*ast.IdentifierNode); ok && !slices.Contains(v.seen, id.Value) && id.Value != "nil" && id.Value != "true" && id.Value != "false" {
-		v.seen = append(v.seen, id.Value)
+	switch x := (*n).(type) {
+	case *ast.IdentifierNode:
+		if !slices.Contains(v.seen, x.Value) && x.Value != "nil" && x.Value != "true" && x.Value != "false" {
+			v.seen = append(v.seen, x.Value)
+		}
+	case *ast.VariableDeclaratorNode:
+		v.declared = append(v.declared, x.Name)
 	}
 }
 
-// identifiers lists the variables an expression reads, in order of appearance.
+// identifiers lists the variables an expression reads from state, in order of
+// appearance: its identifiers, less the names it declares with let.
 func identifiers(n ast.Node) []string {
 	v := &identVisitor{}
 	ast.Walk(&n, v)
-	return v.seen
+	return slices.DeleteFunc(v.seen, func(id string) bool { return slices.Contains(v.declared, id) })
 }
 
 // Predicate is true when fn returns true. keys are the state keys fn reads; the

@@ -35,8 +35,13 @@ type stepContext struct {
 }
 
 func (c *stepContext) Value(key any) any {
-	if key == (appCtxKey{}) {
+	switch key {
+	case appCtxKey{}:
 		return c
+	case spanKey{}:
+		// Spans do not cross applications: a child application started
+		// inside a span of its parent opens its own top-level spans.
+		return nil
 	}
 	return c.Context.Value(key)
 }

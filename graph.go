@@ -98,7 +98,7 @@ func NewGraph(actions []*Action, transitions ...Transition) (*Graph, error) {
 				problems = append(problems, fmt.Sprintf("transition source %q not found in actions", from))
 				continue
 			}
-			if t.Condition.name == "default" {
+			if t.Condition.isDefault {
 				if hasDefault[from] {
 					problems = append(problems, fmt.Sprintf("transition %s -> %s is redundant: a default transition from %q has already been set", from, t.To, from))
 					continue

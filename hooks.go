@@ -25,7 +25,9 @@ import (
 // application's state is not advanced. Every hook of a kind is still called, so
 // pre and post hooks stay paired; their errors are joined. A failing
 // PostRunStep hook therefore turns a successful step into a failed one, and
-// later PostRunStep hooks (the persister runs last) see that error. Errors
+// later PostRunStep hooks (the persister runs last) see that error. A failing
+// PostEndStream or PostRunExecuteCall hook is reported in the call's error,
+// but the step it follows is already committed. Errors
 // from span and attribute hooks are ignored: they cannot fail the action that
 // opened the span. Hooks must not keep the event pointer after they return:
 // the framework may reuse it.

@@ -175,6 +175,27 @@ func TestPersistSaveFailureDoesNotAdvance(t *testing.T) {
 	if !errors.Is(err, burr.ErrConflict) {
 		t.Fatalf("want ErrConflict, got %v", err)
 	}
+	// The loser is stale until rebuilt: it cannot save from its stale state.
+	_, err = dup.Step(ctx, nil)
+	wantErrContains(t, err, "lost a write conflict", "WithInitializeFrom")
+	if !errors.Is(err, burr.ErrConflict) || len(store.records) != 1 {
+		t.Fatalf("stale app kept going: %v, %d records", err, len(store.records))
+	}
+	reloaded := mustNew(t, burr.WithActions(counterAction("counter")), burr.WithTransitions(burr.From("counter").To("counter")), burr.WithAppID(app.AppID()), burr.WithPersister(store),
+		burr.WithInitializeFrom(store, burr.DefaultEntrypoint("counter"), burr.ResumeAtNextAction()))
+	if _, err := reloaded.Step(ctx, nil); err != nil || count.Or(reloaded.State(), 0) != 2 {
+		t.Fatal(reloaded.State(), err)
+	}
+}
+
+type uninitialized struct{ fakeStore }
+
+func (*uninitialized) Initialized(context.Context) (bool, error) { return false, nil }
+
+func TestUninitializedPersister(t *testing.T) {
+	_, err := burr.New(context.Background(), burr.WithActions(counterAction("c")), burr.WithEntrypoint("c"),
+		burr.WithPersister(&uninitialized{}))
+	wantErrContains(t, err, "not initialized", "Initialize")
 }
 
 func TestPersistStreamSavesOnce(t *testing.T) {

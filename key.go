@@ -107,42 +107,71 @@ func isNumberKind(k reflect.Kind) bool {
 }
 
 func convertNumber(src, out reflect.Value) error {
-	var f float64
-	switch {
-	case src.CanInt():
-		f = float64(src.Int())
-	case src.CanUint():
-		f = float64(src.Uint())
-	default:
-		f = src.Float()
-	}
 	switch {
 	case out.CanInt():
-		if f != math.Trunc(f) {
-			return fmt.Errorf("%v is not an integer", f)
+		var v int64
+		switch {
+		case src.CanInt():
+			v = src.Int()
+		case src.CanUint():
+			if src.Uint() > math.MaxInt64 {
+				return fmt.Errorf("%d overflows %s", src.Uint(), out.Type())
+			}
+			v = int64(src.Uint())
+		default:
+			f := src.Float()
+			if f != math.Trunc(f) || f < -(1<<63) || f >= 1<<63 {
+				return fmt.Errorf("%v is not an integer that fits %s", f, out.Type())
+			}
+			v = int64(f)
 		}
-		if src.CanInt() {
-			out.SetInt(src.Int())
-		} else if src.CanUint() {
-			out.SetInt(int64(src.Uint()))
-		} else {
-			out.SetInt(int64(f))
+		if out.OverflowInt(v) {
+			return fmt.Errorf("%d overflows %s", v, out.Type())
 		}
-		if out.OverflowInt(out.Int()) {
+		out.SetInt(v)
+	case out.CanUint():
+		var v uint64
+		switch {
+		case src.CanInt():
+			if src.Int() < 0 {
+				return fmt.Errorf("%d is negative, %s is unsigned", src.Int(), out.Type())
+			}
+			v = uint64(src.Int())
+		case src.CanUint():
+			v = src.Uint()
+		default:
+			f := src.Float()
+			if f != math.Trunc(f) || f < 0 || f >= 1<<64 {
+				return fmt.Errorf("%v is not an integer that fits %s", f, out.Type())
+			}
+			v = uint64(f)
+		}
+		if out.OverflowUint(v) {
+			return fmt.Errorf("%d overflows %s", v, out.Type())
+		}
+		out.SetUint(v)
+	default:
+		var f float64
+		switch {
+		case src.CanInt():
+			f = float64(src.Int())
+			if int64(f) != src.Int() {
+				return fmt.Errorf("%d loses precision as %s", src.Int(), out.Type())
+			}
+		case src.CanUint():
+			f = float64(src.Uint())
+			if uint64(f) != src.Uint() {
+				return fmt.Errorf("%d loses precision as %s", src.Uint(), out.Type())
+			}
+		default:
+			f = src.Float()
+		}
+		if out.Kind() == reflect.Float32 && (src.CanInt() || src.CanUint()) && float64(float32(f)) != f {
+			return fmt.Errorf("%v loses precision as %s", f, out.Type())
+		}
+		if out.OverflowFloat(f) {
 			return fmt.Errorf("%v overflows %s", f, out.Type())
 		}
-	case out.CanUint():
-		if f < 0 || f != math.Trunc(f) {
-			return fmt.Errorf("%v is not a non-negative integer", f)
-		}
-		if src.CanInt() {
-			out.SetUint(uint64(src.Int()))
-		} else if src.CanUint() {
-			out.SetUint(src.Uint())
-		} else {
-			out.SetUint(uint64(f))
-		}
-	default:
 		out.SetFloat(f)
 	}
 	return nil

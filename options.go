@@ -66,7 +66,8 @@ func WithAppID(id string) Option { return func(c *config) { c.appID = id } }
 func WithPartitionKey(pk string) Option { return func(c *config) { c.partitionKey = pk } }
 
 // WithSequenceID sets the sequence id the application starts from: its first
-// step is seq+1. By default the first step is 0.
+// step is seq+1. By default the first step is 0. With WithInitializeFrom it is
+// instead the sequence id to load (the latest by default).
 func WithSequenceID(seq int) Option { return func(c *config) { c.seq, c.seqSet = seq, true } }
 
 // WithHooks registers lifecycle hooks: values implementing one or more of the
@@ -78,7 +79,10 @@ func WithHooks(hooks ...any) Option { return func(c *config) { c.hooks = append(
 // state, or failed with the state before the step. A streamed step is saved
 // once, when its stream ends. The persister runs after every hook, and a save
 // that fails fails the step: the application's state does not advance past
-// what was saved.
+// what was saved. A save that fails with ErrConflict (another writer saved
+// this sequence id first) also marks the Application stale: every later call
+// fails with ErrConflict until it is rebuilt with WithInitializeFrom. A
+// persister with an Initialized(ctx) (bool, error) method is checked at New.
 func WithPersister(p Saver) Option { return func(c *config) { c.persister = p } }
 
 // WithSpawningParent records the application that started this one (for

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 )
 
 // Keys that the framework keeps in every application's state, as Burr does, so
@@ -25,10 +26,10 @@ const indexThreshold = 16
 type entry struct {
 	key string
 	val any
-	// gen is the write generation of this entry: an operation that writes a
-	// key stamps it with the state's next generation. Comparing generations
-	// tells which keys an action wrote without comparing values.
-	gen uint32
+	// gen is the write stamp of this entry, unique in the process: every
+	// write takes a new one. An entry whose stamp is unchanged was not
+	// written, so an action's writes are found without comparing values.
+	gen uint64
 }
 
 // State is an immutable, insertion-ordered mapping from keys to values: the
@@ -42,12 +43,16 @@ type entry struct {
 type State struct {
 	entries []entry
 	idx     map[string]int // nil unless len(entries) > indexThreshold
-	gen     uint32         // highest generation of any entry
 	seq     int
 	prior   string
 	hasSeq  bool
 	hasPrev bool
 }
+
+// genCounter hands out write stamps.
+var genCounter atomic.Uint64
+
+func nextGen() uint64 { return genCounter.Add(1) }
 
 // StateFrom returns a State holding the entries of m, in sorted key order.
 func StateFrom(m map[string]any) State {
@@ -215,21 +220,19 @@ func (s State) Set(key string, value any) State {
 
 // put writes one user key with a fresh write generation.
 func (s State) put(key string, value any) State {
-	gen := s.gen + 1
+	gen := nextGen()
 	i := s.find(key)
 	if i >= 0 {
 		entries := make([]entry, len(s.entries))
 		copy(entries, s.entries)
 		entries[i] = entry{key: key, val: value, gen: gen}
 		s.entries = entries
-		s.gen = gen
 		return s
 	}
 	entries := make([]entry, len(s.entries), len(s.entries)+1)
 	copy(entries, s.entries)
 	entries = append(entries, entry{key: key, val: value, gen: gen})
 	s.entries = entries
-	s.gen = gen
 	if len(entries) > indexThreshold {
 		s.idx = buildIndex(entries)
 	}
@@ -283,7 +286,6 @@ func (s State) filter(keep func(string) bool, internal []string) State {
 // order given. Internal keys are included only when named.
 func (s State) Subset(keys ...string) State {
 	var out State
-	out.gen = s.gen
 	for _, k := range keys {
 		switch k {
 		case SequenceIDKey:
@@ -293,7 +295,7 @@ func (s State) Subset(keys ...string) State {
 			out.prior, out.hasPrev = s.prior, s.hasPrev
 			continue
 		}
-		if i := s.find(k); i >= 0 {
+		if i := s.find(k); i >= 0 && !slices.ContainsFunc(out.entries, func(e entry) bool { return e.key == k }) {
 			out.entries = append(out.entries, s.entries[i])
 		}
 	}
@@ -363,7 +365,12 @@ func (s State) appendValues(key, op string, values []any) (State, error) {
 	for _, v := range values {
 		vv := reflect.ValueOf(v)
 		if v == nil {
-			vv = reflect.Zero(elem)
+			switch elem.Kind() {
+			case reflect.Interface, reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan:
+				vv = reflect.Zero(elem)
+			default:
+				return s, &KeyError{Key: key, Op: op, Want: elem.String(), Got: "nil"}
+			}
 		}
 		if !vv.Type().AssignableTo(elem) {
 			return s, &KeyError{Key: key, Op: op, Want: elem.String(), Got: typeName(v)}

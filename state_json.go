@@ -86,7 +86,7 @@ func (s *State) UnmarshalJSON(b []byte) error {
 			out.entries[i].val = v
 			continue
 		}
-		out.entries = append(out.entries, entry{key: key, val: v, gen: 1})
+		out.entries = append(out.entries, entry{key: key, val: v, gen: nextGen()})
 		if len(out.entries) > indexThreshold {
 			if out.idx == nil {
 				out.idx = buildIndex(out.entries)
@@ -94,9 +94,6 @@ func (s *State) UnmarshalJSON(b []byte) error {
 				out.idx[key] = len(out.entries) - 1
 			}
 		}
-	}
-	if len(out.entries) > 0 {
-		out.gen = 1
 	}
 	if _, err := dec.Token(); err != nil {
 		return fmt.Errorf("burr: decoding state: %w", err)

@@ -157,9 +157,10 @@ func (s *Stream) Err() error {
 
 // Get drains the items not yet consumed and returns the action's final result
 // and the application's state after the step. Every later call returns the
-// same. If another goroutine is consuming the stream, Get waits for it to end;
-// calling Get from inside a range loop over the same stream would wait for
-// itself, so call it after the loop.
+// same. If another goroutine is ranging over the stream, Get waits for it to
+// end; calling Get from inside a range loop over the same stream would wait
+// for itself, so call it after the loop. A stream consumed with Next has one
+// consumer: from another goroutine, end it with Stop or Close.
 func (s *Stream) Get() (Result, State, error) {
 	s.mu.Lock()
 	switch s.phase {
@@ -169,8 +170,13 @@ func (s *Stream) Get() (Result, State, error) {
 		s.drive(discard)
 	case phasePulling:
 		s.mu.Unlock()
-		for s.Next() {
+		if s.pullMu.TryLock() {
+			// No Next in flight: drain from here.
+			s.pullMu.Unlock()
+			for s.Next() {
+			}
 		}
+		// Otherwise another goroutine is pulling: wait for it to finish.
 	default:
 		s.mu.Unlock()
 	}
@@ -223,7 +229,9 @@ func (s *Stream) Close() error {
 // returns false, it returns its partial final result and state, and the step
 // completes successfully with them — the "stop generating" button. When no
 // other goroutine is consuming the stream, Stop drives it to the end and
-// returns its error; otherwise the consumer's loop ends at the next item.
+// returns its error; otherwise the consumer's loop ends at the next item and
+// Stop returns at once (the stream, and the Application, finish when that
+// consumer gets there). Close behaves the same way.
 func (s *Stream) Stop() error {
 	s.interrupt.CompareAndSwap(0, interruptStop)
 	s.mu.Lock()
@@ -232,6 +240,10 @@ func (s *Stream) Stop() error {
 	if running {
 		return nil
 	}
+	if !s.pullMu.TryLock() {
+		return nil // another goroutine is pulling: its next Next ends the stream
+	}
+	s.pullMu.Unlock()
 	_, _, err := s.Get()
 	return err
 }
@@ -332,6 +344,10 @@ func (s *Stream) finish(r Result, after State, err error) {
 
 	app := s.app
 	stopped := s.interrupt.Load() == interruptStop
+	if s.interrupt.Load() == interruptClose && (errors.Is(err, context.Canceled) || errors.Is(err, ErrStreamClosed)) {
+		// The action honoured the cancellation Close caused.
+		err = nil
+	}
 	switch {
 	case err != nil:
 	case s.hookErr != nil:
@@ -358,11 +374,12 @@ func (s *Stream) finish(r Result, after State, err error) {
 			err = errors.Join(err, hookErr("post-end-stream", herr))
 		}
 	}
+	s.state = app.State()
 	if s.owns {
 		err = app.postExec(s.parent, s.method, err)
 		app.release()
 	}
-	s.result, s.state, s.err = r, app.State(), err
+	s.result, s.err = r, err
 	close(s.done)
 }
 

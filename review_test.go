@@ -1,0 +1,172 @@
+package burr_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/burrgo/burr"
+)
+
+func TestSpansDoNotCrossApplications(t *testing.T) {
+	rec := &recorder{}
+	child := burr.NewAction("child", func(ctx context.Context, s burr.State) (burr.State, error) {
+		_, sp := burr.StartSpan(ctx, "child-span")
+		sp.End()
+		return s, nil
+	})
+	parent := burr.NewAction("parent", func(ctx context.Context, s burr.State) (burr.State, error) {
+		ctx, sp := burr.StartSpan(ctx, "parent-span")
+		defer sp.End()
+		app, err := burr.New(ctx, burr.WithActions(child), burr.WithEntrypoint("child"), burr.WithSequenceID(10), burr.WithHooks(rec))
+		if err != nil {
+			return s, err
+		}
+		_, err = app.Run(ctx)
+		return s, err
+	})
+	app := mustNew(t, burr.WithActions(parent), burr.WithEntrypoint("parent"), burr.WithHooks(rec))
+	if _, err := app.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if indexOf(rec.list(), "span_start 11:0 child-span parent=") < 0 {
+		t.Fatal(rec.list())
+	}
+}
+
+func TestCloseWithContextHonouringAction(t *testing.T) {
+	started := make(chan struct{})
+	a := burr.NewStreamingAction("s", func(ctx context.Context, s burr.State, y burr.Yield) (burr.Result, burr.State, error) {
+		y(1)
+		close(started)
+		<-ctx.Done()
+		return nil, s, ctx.Err()
+	})
+	app := mustNew(t, burr.WithActions(a), burr.WithEntrypoint("s"))
+	st, err := app.StreamResult(context.Background(), burr.HaltAfter("s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { <-started; st.Close() }()
+	for range st.All() {
+	}
+	if _, _, err := st.Get(); !errors.Is(err, burr.ErrStreamClosed) {
+		t.Fatalf("want ErrStreamClosed, got %v", err)
+	}
+}
+
+func TestStopFromAnotherGoroutineDuringPull(t *testing.T) {
+	app := mustNew(t, burr.WithActions(chars().Bind(burr.Inputs{"prefix": ""})), burr.WithEntrypoint("chars"),
+		burr.WithState(burr.State{}.Set("input_variable", string(make([]byte, 100)))))
+	st, err := app.StreamResult(context.Background(), burr.HaltAfter("chars"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Next()
+	got := make(chan int)
+	go func() {
+		n := 1
+		for st.Next() {
+			n++
+			time.Sleep(20 * time.Microsecond)
+		}
+		got <- n
+	}()
+	time.Sleep(time.Millisecond)
+	if err := st.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	n := <-got
+	r, st2, err := st.Get()
+	if err != nil || n >= 100 || len(r["output_variable"].(string)) < n-1 || st2.Value("output_variable") != r["output_variable"] {
+		t.Fatalf("puller saw %d items; result %d chars; err %v", n, len(r["output_variable"].(string)), err)
+	}
+}
+
+func TestKeyOverflow(t *testing.T) {
+	s := burr.State{}.Set("a", 300).Set("b", uint64(1<<63)).Set("c", 1e19).Set("neg", -1).Set("big", 1<<60+1)
+	for name, err := range map[string]error{
+		"int8":    get[int8](s, "a"),
+		"uint8":   get[uint8](s, "a"),
+		"uint64":  get[int](s, "b"),
+		"float":   get[int](s, "c"),
+		"neg":     get[uint](s, "neg"),
+		"float32": get[float32](s, "big"),
+	} {
+		if err == nil {
+			t.Errorf("%s: overflow not reported", name)
+		}
+	}
+	if v, err := burr.Key[int16]("a").Get(s); err != nil || v != 300 {
+		t.Fatal(v, err)
+	}
+}
+
+func get[T any](s burr.State, k string) error {
+	_, err := burr.Key[T](k).Get(s)
+	return err
+}
+
+func TestWriteCheckByValue(t *testing.T) {
+	initial := burr.State{}.Set("x", 1).Set("secret", "s").Set("count", 0)
+	overwrite := burr.NewAction("a", func(_ context.Context, s burr.State) (burr.State, error) {
+		return burr.StateFrom(map[string]any{"count": 1, "x": 1, "secret": "overwritten"}), nil
+	}, burr.Writes("count"))
+	_, err := runOne(t, overwrite, initial, nil)
+	wantErrContains(t, err, "secret", "did not declare")
+
+	rebuild := burr.NewAction("a", func(_ context.Context, s burr.State) (burr.State, error) {
+		return burr.StateFrom(s.WithoutInternal().Map()).Set("count", 1), nil
+	}, burr.Writes("count"))
+	var loaded burr.State
+	b, _ := json.Marshal(initial.Set("zeta", []any{1}))
+	if err := json.Unmarshal(b, &loaded); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []burr.State{initial, loaded} {
+		if _, err := runOne(t, rebuild, s, nil); err != nil {
+			t.Fatalf("rebuilding the same values was rejected: %v", err)
+		}
+	}
+	merge := burr.NewAction("a", func(_ context.Context, s burr.State) (burr.State, error) {
+		return s.Subset("count").Set("count", 1).Merge(s.Subset("x", "secret")), nil
+	}, burr.Writes("count"))
+	if _, err := runOne(t, merge, initial, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSubsetDeduplicates(t *testing.T) {
+	sub := burr.State{}.Set("a", 1).Set("b", 2).Subset("a", "a")
+	if !reflect.DeepEqual(sub.Keys(), []string{"a"}) {
+		t.Fatal(sub.Keys())
+	}
+}
+
+func TestExprLetIsNotAKey(t *testing.T) {
+	c := burr.Expr("let y = count + 1; y > 3")
+	if !reflect.DeepEqual(c.Keys(), []string{"count"}) {
+		t.Fatal(c.Keys())
+	}
+	ok, err := c.Evaluate(burr.State{}.Set("count", 3))
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+}
+
+func TestDefaultIsNotDetectedByName(t *testing.T) {
+	named := burr.Predicate("default", nil, func(burr.State) bool { return false })
+	_, err := burr.NewGraph([]*burr.Action{counterAction("a"), counterAction("b")},
+		burr.From("a").To("b", named), burr.From("a").To("a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAppendNilToTypedSlice(t *testing.T) {
+	_, err := burr.State{}.Set("l", []int{1}).Append("l", nil)
+	wantErrContains(t, err, `"l"`, "want int", "nil")
+}
