@@ -19,8 +19,20 @@ import (
 // Marshal returns the compact encoding of v.
 func Marshal(v any) ([]byte, error) { return Append(nil, v) }
 
+// maxDepth bounds nesting, so that a value that contains itself is an error
+// rather than a stack overflow.
+const maxDepth = 1000
+
 // Append appends the compact encoding of v to buf.
-func Append(buf []byte, v any) ([]byte, error) {
+func Append(buf []byte, v any) ([]byte, error) { return appendDepth(buf, v, 0) }
+
+func appendDepth(buf []byte, v any, depth int) ([]byte, error) {
+	if depth > maxDepth {
+		return buf, fmt.Errorf("value nested more than %d levels deep (does it contain itself?)", maxDepth)
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
+		return append(buf, "null"...), nil
+	}
 	switch x := v.(type) {
 	case nil:
 		return append(buf, "null"...), nil
@@ -58,7 +70,7 @@ func Append(buf []byte, v any) ([]byte, error) {
 			buf = AppendString(buf, k)
 			buf = append(buf, ':')
 			var err error
-			if buf, err = Append(buf, x[k]); err != nil {
+			if buf, err = appendDepth(buf, x[k], depth+1); err != nil {
 				return buf, fmt.Errorf("key %q: %w", k, err)
 			}
 		}
@@ -70,7 +82,7 @@ func Append(buf []byte, v any) ([]byte, error) {
 				buf = append(buf, ',')
 			}
 			var err error
-			if buf, err = Append(buf, e); err != nil {
+			if buf, err = appendDepth(buf, e, depth+1); err != nil {
 				return buf, fmt.Errorf("index %d: %w", i, err)
 			}
 		}
@@ -114,7 +126,7 @@ func Append(buf []byte, v any) ([]byte, error) {
 					buf = append(buf, ',')
 				}
 				var err error
-				if buf, err = Append(buf, rv.Index(i).Interface()); err != nil {
+				if buf, err = appendDepth(buf, rv.Index(i).Interface(), depth+1); err != nil {
 					return buf, err
 				}
 			}
@@ -140,7 +152,7 @@ func Append(buf []byte, v any) ([]byte, error) {
 				buf = AppendString(buf, k.String())
 				buf = append(buf, ':')
 				var err error
-				if buf, err = Append(buf, rv.MapIndex(k).Interface()); err != nil {
+				if buf, err = appendDepth(buf, rv.MapIndex(k).Interface(), depth+1); err != nil {
 					return buf, err
 				}
 			}
@@ -240,7 +252,11 @@ func AppendString(buf []byte, s string) []byte {
 // default arguments: ", " and ": " separators and every non-ASCII character
 // escaped as \uXXXX (surrogate pairs above U+FFFF).
 func PyFormat(compact []byte) []byte {
-	out := make([]byte, 0, len(compact)+len(compact)/8)
+	return AppendPyFormat(make([]byte, 0, len(compact)+len(compact)/8), compact)
+}
+
+// AppendPyFormat appends the Python-style form of compact to out.
+func AppendPyFormat(out, compact []byte) []byte {
 	inString := false
 	for i := 0; i < len(compact); {
 		c := compact[i]

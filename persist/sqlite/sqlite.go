@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/burrgo/burr"
+	"github.com/burrgo/burr/internal/jsonx"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
@@ -42,10 +43,11 @@ type Persister struct {
 	// mu serialises writes (SQLite has one writer anyway) and, for an
 	// in-memory database, every use of its only connection. It guards w, buf
 	// and args.
-	mu   sync.Mutex
-	w    *sql.Conn // the connection saves go through
-	buf  []byte    // compact JSON of the state being saved
-	args [6]driver.NamedValue
+	mu    sync.Mutex
+	w     *sql.Conn // the connection saves go through
+	buf   []byte    // compact JSON of the state being saved
+	pybuf []byte    // the same in Python's json.dumps style
+	args  [6]driver.NamedValue
 }
 
 // statements are prepared once the table exists. insert is prepared on the
@@ -240,12 +242,13 @@ func (p *Persister) Save(ctx context.Context, r burr.Record) error {
 		return fmt.Errorf("sqlite: encoding the state of app %q sequence id %d: %w", r.AppID, r.SequenceID, err)
 	}
 	p.buf = buf
+	p.pybuf = jsonx.AppendPyFormat(p.pybuf[:0], buf)
 	a := &p.args
 	for i := range a {
 		a[i].Ordinal = i + 1
 	}
 	a[0].Value, a[1].Value, a[2].Value = r.PartitionKey, r.AppID, int64(r.SequenceID)
-	a[3].Value, a[4].Value, a[5].Value = r.Position, string(r.Status), pyFormat(buf)
+	a[3].Value, a[4].Value, a[5].Value = r.Position, string(r.Status), string(p.pybuf)
 	var n int64
 	err = p.w.Raw(func(any) error {
 		res, err := st.insert.(driver.StmtExecContext).ExecContext(context.Background(), a[:])

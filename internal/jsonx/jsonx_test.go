@@ -1,0 +1,69 @@
+package jsonx
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+func TestAppend(t *testing.T) {
+	var nilTime *time.Time
+	cyclic := []any{1}
+	cyclic[0] = cyclic
+	cases := []struct {
+		v    any
+		want string
+	}{
+		{nil, "null"},
+		{1.0, "1.0"},
+		{2.5, "2.5"},
+		{1e20, "1e+20"},
+		{math.NaN(), "null"},
+		{math.Inf(1), "null"},
+		{int64(-3), "-3"},
+		{"a\"b\\c\n\u00fc<>&", `"a\"b\\c\nü<>&"`},
+		{"\x01", `"\u0001"`},
+		{"bad\xffutf8", "\"bad\ufffdutf8\""},
+		{map[string]any{"b": 1, "a": []any{true, nil}}, `{"a":[true,null],"b":1}`},
+		{[]string{"x"}, `["x"]`},
+		{map[string]int{"z": 1, "y": 2}, `{"y":2,"z":1}`},
+		{nilTime, "null"},
+		{struct {
+			A int `json:"a"`
+		}{3}, `{"a":3}`},
+	}
+	for _, c := range cases {
+		got, err := Marshal(c.v)
+		if err != nil || string(got) != c.want {
+			t.Errorf("Marshal(%#v) = %s, %v; want %s", c.v, got, err, c.want)
+		}
+	}
+	if _, err := Marshal(cyclic); err == nil {
+		t.Error("a value that contains itself encoded")
+	}
+	if _, err := Marshal(map[string]any{"c": make(chan int)}); err == nil {
+		t.Error("a channel encoded")
+	}
+}
+
+func TestPyFormat(t *testing.T) {
+	in := `{"a":[1,2.0],"s":"x, y: ü 😀","n":null}`
+	want := `{"a": [1, 2.0], "s": "x, y: \u00fc \ud83d\ude00", "n": null}`
+	if got := string(PyFormat([]byte(in))); got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	if got := string(PyFormat([]byte(`{"q":"\"a,b\""}`))); got != `{"q": "\"a,b\""}` {
+		t.Fatal(got)
+	}
+}
+
+func TestDecode(t *testing.T) {
+	v, err := Decode([]byte(`{"i":3,"f":3.5,"l":[1,2.0]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := v.(map[string]any)
+	if m["i"] != 3 || m["f"] != 3.5 || m["l"].([]any)[0] != 1 || m["l"].([]any)[1] != 2.0 {
+		t.Fatalf("%#v", m)
+	}
+}
