@@ -271,24 +271,13 @@ func (app *Application) runStep(ctx context.Context, i int, given Inputs) (Resul
 	if err != nil {
 		return nil, err
 	}
-	before := app.State()
-	seq := 0
-	if n, ok := before.SequenceID(); ok {
-		seq = n + 1
-	}
-	before = before.withSeq(seq)
+	before, seq := app.nextStepState()
 	sc := &stepContext{Context: ctx, app: app, seq: seq, action: a}
 	var start time.Time
 	if len(app.hooks.preStep) > 0 || len(app.hooks.postStep) > 0 {
 		start = time.Now()
 	}
-	if len(app.hooks.preStep) > 0 {
-		e := &app.startEvt
-		*e = StepStart{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: seq, Action: a, State: before, Inputs: in, Time: start}
-		if herr := callHooks(sc, app.hooks.preStep, e, PreRunStepHook.PreRunStep); herr != nil {
-			err = hookErr("pre-run-step", herr)
-		}
-	}
+	err = app.preStep(sc, before, in, start)
 	var r Result
 	var after State
 	if err == nil {
@@ -299,6 +288,27 @@ func (app *Application) runStep(ctx context.Context, i int, given Inputs) (Resul
 		err = context.Cause(ctx)
 	}
 	return r, app.finishStep(ctx, sc, i, before, after, r, err, start)
+}
+
+// nextStepState returns the state a step starts from: the committed state with
+// the step's sequence id (0 for the first step).
+func (app *Application) nextStepState() (State, int) {
+	s := app.State()
+	seq := 0
+	if n, ok := s.SequenceID(); ok {
+		seq = n + 1
+	}
+	return s.withSeq(seq), seq
+}
+
+// preStep calls the pre-run-step hooks.
+func (app *Application) preStep(sc *stepContext, before State, in Inputs, t time.Time) error {
+	if len(app.hooks.preStep) == 0 {
+		return nil
+	}
+	e := &app.startEvt
+	*e = StepStart{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: sc.seq, Action: sc.action, State: before, Inputs: in, Time: t}
+	return hookErr("pre-run-step", callHooks(sc, app.hooks.preStep, e, PreRunStepHook.PreRunStep))
 }
 
 // execute runs the action, recovering panics, and checks and merges its

@@ -501,22 +501,12 @@ func (app *Application) startStream(ctx context.Context, i int, given Inputs, m 
 	if err != nil {
 		return nil, err
 	}
-	before := app.State()
-	seq := 0
-	if n, ok := before.SequenceID(); ok {
-		seq = n + 1
-	}
-	before = before.withSeq(seq)
+	before, seq := app.nextStepState()
 	actx, cancel := context.WithCancelCause(ctx)
 	s := &Stream{app: app, action: a, idx: i, cancel: cancel, parent: ctx, before: before, in: in,
 		start: time.Now(), owns: owns, method: m, done: make(chan struct{})}
 	s.sc = &stepContext{Context: actx, app: app, seq: seq, action: a}
-	if len(app.hooks.preStep) > 0 {
-		e := &StepStart{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: seq, Action: a, State: before, Inputs: in, Time: s.start}
-		if herr := callHooks(s.sc, app.hooks.preStep, e, PreRunStepHook.PreRunStep); herr != nil {
-			s.hookErr = hookErr("pre-run-step", herr)
-		}
-	}
+	s.hookErr = app.preStep(s.sc, before, in, s.start)
 	if len(app.hooks.preStream) > 0 {
 		e := &StreamStart{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: seq, Action: a.name, Time: s.start}
 		if herr := callHooks(s.sc, app.hooks.preStream, e, PreStartStreamHook.PreStartStream); herr != nil {

@@ -55,3 +55,17 @@ func ChatAction(name string, m Model, opts ...burr.ActionOption) *burr.Action {
 	base := []burr.ActionOption{burr.Reads(HistoryKey), burr.Writes(HistoryKey), burr.RequiredInputs(PromptInput)}
 	return burr.NewStreamingAction(name, run, append(base, opts...)...)
 }
+
+// Chatbot returns the graph of a chatbot: "system" starts the conversation
+// with systemPrompt as its system message, then "chat" (ChatAction) answers
+// one user message per step, forever. Stream each turn with
+//
+//	app.StreamResult(ctx, burr.HaltAfter("chat"), burr.WithInputs(burr.Inputs{llm.PromptInput: text}))
+func Chatbot(m Model, systemPrompt string) (*burr.Graph, error) {
+	system := burr.NewAction("system", func(ctx context.Context, s burr.State) (burr.State, error) {
+		return History.Set(s, []Message{{Role: RoleSystem, Content: systemPrompt}}), nil
+	}, burr.Writes(HistoryKey))
+	return burr.NewGraph([]*burr.Action{system, ChatAction("chat", m)},
+		burr.From("system").To("chat"),
+		burr.From("chat").To("chat"))
+}

@@ -61,14 +61,7 @@ const systemPrompt = "You are the chatbot of Burr's demo, a Go library for build
 
 // demoGraph is the demo chatbot: "system" starts the conversation with a
 // system message, then "chat" answers one user message per step, forever.
-func demoGraph(m llm.Model) (*burr.Graph, error) {
-	system := burr.NewAction("system", func(ctx context.Context, s burr.State) (burr.State, error) {
-		return llm.History.Set(s, []llm.Message{{Role: llm.RoleSystem, Content: systemPrompt}}), nil
-	}, burr.Writes(llm.HistoryKey))
-	return burr.NewGraph([]*burr.Action{system, llm.ChatAction("chat", m)},
-		burr.From("system").To("chat"),
-		burr.From("chat").To("chat"))
-}
+func demoGraph(m llm.Model) (*burr.Graph, error) { return llm.Chatbot(m, systemPrompt) }
 
 // demo is one run of "burr demo".
 type demo struct {

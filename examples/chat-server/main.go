@@ -142,14 +142,7 @@ const systemPrompt = "You are a helpful assistant. Answer briefly."
 
 // chatGraph is the chatbot: "system" starts a conversation, then "chat"
 // answers one message per step.
-func chatGraph(m llm.Model) (*burr.Graph, error) {
-	system := burr.NewAction("system", func(ctx context.Context, s burr.State) (burr.State, error) {
-		return llm.History.Set(s, []llm.Message{{Role: llm.RoleSystem, Content: systemPrompt}}), nil
-	}, burr.Writes(llm.HistoryKey))
-	return burr.NewGraph([]*burr.Action{system, llm.ChatAction("chat", m)},
-		burr.From("system").To("chat"),
-		burr.From("chat").To("chat"))
-}
+func chatGraph(m llm.Model) (*burr.Graph, error) { return llm.Chatbot(m, systemPrompt) }
 
 // server serves the page and the API. It keeps no conversation in memory.
 type server struct {
