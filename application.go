@@ -10,8 +10,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // Application runs a graph of actions over a state: the central type of the
@@ -79,7 +77,7 @@ func New(ctx context.Context, opts ...Option) (*Application, error) {
 		}
 	}
 	if c.appID == "" {
-		c.appID = uuid.NewString()
+		c.appID = NewAppID()
 	}
 	if ini, ok := c.persister.(interface {
 		Initialized(context.Context) (bool, error)

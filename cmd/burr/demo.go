@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/google/uuid"
 
 	"github.com/burrgo/burr"
 	"github.com/burrgo/burr/llm"
@@ -146,7 +145,7 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return fail(err)
 		}
 	} else {
-		appID = uuid.NewString()
+		appID = burr.NewAppID()
 	}
 	app, err := burr.New(ctx, burr.WithGraph(g), burr.WithAppID(appID),
 		burr.WithInitializeFrom(db, burr.ResumeAtNextAction(), burr.DefaultEntrypoint("system")),
