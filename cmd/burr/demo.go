@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 
-
 	"github.com/burrgo/burr"
 	"github.com/burrgo/burr/llm"
 	"github.com/burrgo/burr/persist/sqlite"
