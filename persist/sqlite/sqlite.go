@@ -48,6 +48,32 @@ type Persister struct {
 	buf   []byte    // compact JSON of the state being saved
 	pybuf []byte    // the same in Python's json.dumps style
 	args  [6]driver.NamedValue
+	// boxed keeps the last partition key, app id and position converted to
+	// driver values: an application saves the same ones step after step, and
+	// reusing them saves an allocation each.
+	boxed [3]boxedString
+}
+
+// boxedString is a string and the same string as a driver value.
+type boxedString struct {
+	s string
+	v driver.Value
+}
+
+func (b *boxedString) value(s string) driver.Value {
+	if b.v == nil || b.s != s {
+		b.s, b.v = s, s
+	}
+	return b.v
+}
+
+var statusValues = map[burr.Status]driver.Value{burr.StatusCompleted: string(burr.StatusCompleted), burr.StatusFailed: string(burr.StatusFailed)}
+
+func statusValue(s burr.Status) driver.Value {
+	if v, ok := statusValues[s]; ok {
+		return v
+	}
+	return string(s)
 }
 
 // statements are prepared once the table exists. insert is prepared on the
@@ -247,8 +273,8 @@ func (p *Persister) Save(ctx context.Context, r burr.Record) error {
 	for i := range a {
 		a[i].Ordinal = i + 1
 	}
-	a[0].Value, a[1].Value, a[2].Value = r.PartitionKey, r.AppID, int64(r.SequenceID)
-	a[3].Value, a[4].Value, a[5].Value = r.Position, string(r.Status), string(p.pybuf)
+	a[0].Value, a[1].Value, a[2].Value = p.boxed[0].value(r.PartitionKey), p.boxed[1].value(r.AppID), int64(r.SequenceID)
+	a[3].Value, a[4].Value, a[5].Value = p.boxed[2].value(r.Position), statusValue(r.Status), string(p.pybuf)
 	var n int64
 	err = p.w.Raw(func(any) error {
 		res, err := st.insert.(driver.StmtExecContext).ExecContext(context.Background(), a[:])
