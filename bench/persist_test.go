@@ -3,10 +3,11 @@ package bench
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/burrgo/burr/internal/testenv"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -85,10 +86,7 @@ func backends(b *testing.B) []struct {
 			return p
 		}},
 		{"postgres", func(b *testing.B) burr.Persister {
-			dsn := os.Getenv("BURR_TEST_POSTGRES_DSN")
-			if dsn == "" {
-				b.Skip("BURR_TEST_POSTGRES_DSN is not set: run `eval \"$(bash .ci/services.sh)\"` first")
-			}
+			dsn := testenv.Server(b, testenv.PostgresDSN, "PostgreSQL")
 			table := fmt.Sprintf("bench_%d", time.Now().UnixNano())
 			p, err := postgres.Open(context.Background(), dsn, postgres.WithTable(table))
 			if err != nil {
@@ -101,10 +99,7 @@ func backends(b *testing.B) []struct {
 			return p
 		}},
 		{"redis", func(b *testing.B) burr.Persister {
-			addr := os.Getenv("BURR_TEST_REDIS_ADDR")
-			if addr == "" {
-				b.Skip("BURR_TEST_REDIS_ADDR is not set: run `eval \"$(bash .ci/services.sh)\"` first")
-			}
+			addr := testenv.Server(b, testenv.RedisAddr, "Redis")
 			rdb := goredis.NewClient(&goredis.Options{Addr: addr})
 			prefix := fmt.Sprintf("burrbench%d", time.Now().UnixNano())
 			b.Cleanup(func() {

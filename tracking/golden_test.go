@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/burrgo/burr/internal/testenv"
+
 	"github.com/burrgo/burr"
 	"github.com/burrgo/burr/tracking"
 	"github.com/google/go-cmp/cmp"
@@ -15,27 +17,12 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-const demoData = "/work/shared/testdata/burr-demo-data"
-
-// demoDir returns Python Burr's demo data, or skips when it is not present.
-func demoDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("BURR_DEMO_DATA")
-	if dir == "" {
-		dir = demoData
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("Python Burr demo data not found at %s (set BURR_DEMO_DATA)", dir)
-	}
-	return dir
-}
-
 // TestGoldenPythonDemoCounter rebuilds the counter of Python Burr's demo
 // (demo_counter/count-to-10) and checks that the tracker writes the same
 // graph.json and metadata.json byte for byte, and the same log.jsonl with
 // only the timestamps differing.
 func TestGoldenPythonDemoCounter(t *testing.T) {
-	want := filepath.Join(demoDir(t), "demo_counter", "count-to-10")
+	want := filepath.Join(testenv.DemoData(t), "demo_counter", "count-to-10")
 	const counterCode = "@action(reads=[\"counter\"], writes=[\"counter\"])\ndef counter(state: State) -> State:\n    result = {\"counter\": state[\"counter\"] + 1}\n    print(f\"counted to {result['counter']}\")\n    return state.update(**result)\n"
 	resultCode := readGraphCode(t, filepath.Join(want, tracking.GraphFile), 1)
 	counter := burr.NewAction("counter", func(ctx context.Context, s burr.State) (burr.State, error) {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/burrgo/burr/internal/testenv"
+
 	"github.com/burrgo/burr"
 	"github.com/burrgo/burr/tracking"
 	"github.com/google/go-cmp/cmp"
@@ -15,7 +17,7 @@ import (
 
 func demoTracker(t *testing.T, project string) *tracking.LocalTracker {
 	t.Helper()
-	tr, err := tracking.NewLocal(project, tracking.WithStorageDir(demoDir(t)), tracking.WithLogger(quiet))
+	tr, err := tracking.NewLocal(project, tracking.WithStorageDir(testenv.DemoData(t)), tracking.WithLogger(quiet))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +47,7 @@ func TestLoadPythonDemoData(t *testing.T) {
 		t.Errorf("record 3 = %+v", rec)
 	}
 	// Every demo application parses.
-	entries, err := os.ReadDir(demoDir(t))
+	entries, err := os.ReadDir(testenv.DemoData(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/burrgo/burr/internal/testenv"
+	"github.com/burrgo/burr/ui/internal/fixture"
+
 	"github.com/chromedp/chromedp"
 )
 
@@ -97,7 +100,7 @@ func serve(t *testing.T, dir string) string {
 }
 
 func TestBrowserDemoData(t *testing.T) {
-	dir := demoData(t)
+	dir := testenv.DemoData(t)
 	url := serve(t, dir)
 	ctx := browser(t)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
@@ -159,8 +162,8 @@ func TestBrowserDemoData(t *testing.T) {
 
 func TestBrowserStreamedStep(t *testing.T) {
 	dir := t.TempDir()
-	writeRun(t, dir, "streams", "chat-1", `{"type": "application", "entrypoint": "chat", "actions": [{"type": "action", "name": "chat", "reads": [], "writes": ["response"], "code": "", "inputs": [], "optional_inputs": ["prompt"]}], "transitions": [{"type": "transition", "from_": "chat", "to": "chat", "condition": "default"}]}`,
-		metaPK, streamedRun...)
+	fixture.WriteRun(t, dir, "streams", "chat-1", `{"type": "application", "entrypoint": "chat", "actions": [{"type": "action", "name": "chat", "reads": [], "writes": ["response"], "code": "", "inputs": [], "optional_inputs": ["prompt"]}], "transitions": [{"type": "transition", "from_": "chat", "to": "chat", "condition": "default"}]}`,
+		fixture.MetaPK, fixture.StreamedRun...)
 	url := serve(t, dir)
 	ctx := browser(t)
 	err := chromedp.Do(ctx,
@@ -188,7 +191,7 @@ func TestBrowserStreamedStep(t *testing.T) {
 
 func TestBrowserLiveUpdate(t *testing.T) {
 	dir := t.TempDir()
-	appDir := writeRun(t, dir, "live", "run-1", counterGraph, metaPK, begin0)
+	appDir := fixture.WriteRun(t, dir, "live", "run-1", fixture.CounterGraph, fixture.MetaPK, fixture.Begin0)
 	url := serve(t, dir)
 	ctx := browser(t)
 	err := chromedp.Do(ctx,
@@ -213,9 +216,9 @@ func TestBrowserLiveUpdate(t *testing.T) {
 	}
 	screenshot(t, ctx, "live-before")
 
-	appendLines(t, filepath.Join(appDir, "log.jsonl"), end0, begin1)
+	fixture.AppendLines(t, filepath.Join(appDir, "log.jsonl"), fixture.End0, fixture.Begin1)
 	time.Sleep(300 * time.Millisecond)
-	appendLines(t, filepath.Join(appDir, "log.jsonl"), end1)
+	fixture.AppendLines(t, filepath.Join(appDir, "log.jsonl"), fixture.End1)
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#step-1"))); err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,9 @@ package ui
 
 import (
 	"fmt"
-	"github.com/burrgo/burr/ui/internal/store"
 	"slices"
+
+	"github.com/burrgo/burr/ui/internal/store"
 )
 
 // graphLayout is a graph placed on a plane, ready to be drawn as SVG by

@@ -2,10 +2,12 @@ package ui
 
 import (
 	"encoding/json"
-	"github.com/burrgo/burr/ui/internal/store"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/burrgo/burr/internal/testenv"
+	"github.com/burrgo/burr/ui/internal/store"
 )
 
 func TestLayoutGraph(t *testing.T) {
@@ -58,7 +60,7 @@ func TestLayoutGraph(t *testing.T) {
 }
 
 func TestLayoutDemoGraphs(t *testing.T) {
-	dir := demoData(t)
+	dir := testenv.DemoData(t)
 	paths, _ := filepath.Glob(filepath.Join(dir, "*", "*", "graph.json"))
 	if len(paths) == 0 {
 		t.Fatal("no demo graphs")

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/burrgo/burr/ui/internal/store"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/burrgo/burr/ui/internal/store"
 )
 
 // liveUpdate is the data of one "update" event. Lines are the raw log

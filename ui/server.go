@@ -8,13 +8,14 @@ import (
 	"bytes"
 	"embed"
 	"errors"
-	"github.com/burrgo/burr/ui/internal/store"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/burrgo/burr/ui/internal/store"
 )
 
 //go:embed templates/*.html static/*

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"github.com/burrgo/burr/ui/internal/store"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +14,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/burrgo/burr/internal/testenv"
+	"github.com/burrgo/burr/ui/internal/fixture"
+	"github.com/burrgo/burr/ui/internal/store"
 )
 
 func get(t *testing.T, h http.Handler, target string) (int, string) {
@@ -58,10 +61,10 @@ func newTestServer(t *testing.T, dir string) *Server {
 
 func TestPages(t *testing.T) {
 	dir := t.TempDir()
-	writeRun(t, dir, "proj", "run-1", counterGraph, metaPK, begin0, end0, begin1, end1, begin2, end2)
-	writeRun(t, dir, "proj", "stream-run", "", "", streamedRun...)
-	corrupt := writeRun(t, dir, "proj", "corrupt", counterGraph, metaPK, begin0, `{"type":"end_entry",`, end0)
-	appendLines(t, filepath.Join(corrupt, "log.jsonl"), "<script>alert(1)</script>")
+	fixture.WriteRun(t, dir, "proj", "run-1", fixture.CounterGraph, fixture.MetaPK, fixture.Begin0, fixture.End0, fixture.Begin1, fixture.End1, fixture.Begin2, fixture.End2)
+	fixture.WriteRun(t, dir, "proj", "stream-run", "", "", fixture.StreamedRun...)
+	corrupt := fixture.WriteRun(t, dir, "proj", "corrupt", fixture.CounterGraph, fixture.MetaPK, fixture.Begin0, `{"type":"end_entry",`, fixture.End0)
+	fixture.AppendLines(t, filepath.Join(corrupt, "log.jsonl"), "<script>alert(1)</script>")
 	s := newTestServer(t, dir)
 
 	code, body := get(t, s, "/")
@@ -120,9 +123,9 @@ func TestPages(t *testing.T) {
 func TestMaliciousURLs(t *testing.T) {
 	outer := t.TempDir()
 	root := filepath.Join(outer, "root")
-	writeRun(t, outer, "secret", "app", counterGraph, metaPK, begin0, end0)
-	mustWrite(t, filepath.Join(outer, "passwd"), "root:x:0:0")
-	writeRun(t, root, "p", "a", counterGraph, metaPK, begin0, end0)
+	fixture.WriteRun(t, outer, "secret", "app", fixture.CounterGraph, fixture.MetaPK, fixture.Begin0, fixture.End0)
+	fixture.MustWrite(t, filepath.Join(outer, "passwd"), "root:x:0:0")
+	fixture.WriteRun(t, root, "p", "a", fixture.CounterGraph, fixture.MetaPK, fixture.Begin0, fixture.End0)
 	srv := httptest.NewServer(newTestServer(t, root))
 	defer srv.Close()
 	paths := []string{
@@ -170,7 +173,7 @@ func TestMaliciousURLs(t *testing.T) {
 }
 
 func TestDemoDataPages(t *testing.T) {
-	dir := demoData(t)
+	dir := testenv.DemoData(t)
 	s := newTestServer(t, dir)
 	code, body := get(t, s, "/")
 	if code != 200 {
@@ -230,7 +233,7 @@ func sseEvent(t *testing.T, r *bufio.Reader) (id string, u liveUpdate) {
 
 func TestEvents(t *testing.T) {
 	dir := t.TempDir()
-	appDir := writeRun(t, dir, "proj", "live", counterGraph, metaPK, begin0)
+	appDir := fixture.WriteRun(t, dir, "proj", "live", fixture.CounterGraph, fixture.MetaPK, fixture.Begin0)
 	logPath := filepath.Join(appDir, "log.jsonl")
 	s := newTestServer(t, dir)
 	srv := httptest.NewServer(s)
@@ -249,28 +252,28 @@ func TestEvents(t *testing.T) {
 		}
 		return resp, bufio.NewReader(resp.Body)
 	}
-	start := int64(len(begin0) + 1)
+	start := int64(len(fixture.Begin0) + 1)
 	resp, r := open("?offset=" + itoa(start))
 	// A half-written line is not sent; once completed, it is.
 	f, err := os.OpenFile(logPath, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.WriteString(end0[:20])
+	f.WriteString(fixture.End0[:20])
 	time.Sleep(100 * time.Millisecond)
-	f.WriteString(end0[20:] + "\n" + begin1 + "\n")
+	f.WriteString(fixture.End0[20:] + "\n" + fixture.Begin1 + "\n")
 	f.Close()
 	id, u := sseEvent(t, r)
-	if len(u.Lines) != 2 || u.Lines[0] != end0 || u.Status != store.StatusRunning {
+	if len(u.Lines) != 2 || u.Lines[0] != fixture.End0 || u.Status != store.StatusRunning {
 		t.Fatalf("update = %+v", u.Lines)
 	}
-	if want := start + int64(len(end0)+len(begin1)+2); id != itoa(want) || u.Offset != want {
+	if want := start + int64(len(fixture.End0)+len(fixture.Begin1)+2); id != itoa(want) || u.Offset != want {
 		t.Errorf("id %s offset %d, want %d", id, u.Offset, want)
 	}
 	if !strings.Contains(u.Steps, `id="step-1"`) || !strings.Contains(u.Summary, `<dd id="num-steps">2</dd>`) {
 		t.Errorf("fragments: %s", u.Summary)
 	}
-	appendLines(t, logPath, end1, "garbage")
+	fixture.AppendLines(t, logPath, fixture.End1, "garbage")
 	_, u = sseEvent(t, r)
 	if u.Status != store.StatusCompleted || !strings.Contains(u.Problems, "line 5: invalid JSON") || !strings.Contains(u.Graph, `class="node active entry" data-action="counter"`) {
 		t.Errorf("second update: %+v %s %s", u.Status, u.Problems, u.Graph)

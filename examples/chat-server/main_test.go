@@ -9,12 +9,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/burrgo/burr/internal/testenv"
 
 	"go.uber.org/goleak"
 
@@ -164,14 +165,7 @@ func TestInstancesShareConversationsSQLite(t *testing.T) {
 }
 
 func TestInstancesShareConversationsPostgres(t *testing.T) {
-	dsn := os.Getenv("BURR_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		msg := "BURR_TEST_POSTGRES_DSN is not set; to run this test: eval \"$(sudo bash .ci/services.sh)\", then go test ./examples/..."
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	dsn := testenv.Server(t, testenv.PostgresDSN, "PostgreSQL")
 	open := func() burr.Persister {
 		p, err := postgres.Open(context.Background(), dsn)
 		if err != nil {

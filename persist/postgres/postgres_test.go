@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/burrgo/burr/internal/testenv"
 
 	"go.uber.org/goleak"
 
@@ -23,16 +24,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // configured (failing it on CI, where the server must be there).
 func dsn(t *testing.T) string {
 	t.Helper()
-	d := os.Getenv("BURR_TEST_POSTGRES_DSN")
-	if d == "" {
-		msg := "BURR_TEST_POSTGRES_DSN is not set; to run the PostgreSQL tests: " +
-			"eval \"$(sudo bash .ci/services.sh)\" (starts PostgreSQL and Redis and prints the exports), then go test ./persist/..."
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return d
+	return testenv.Server(t, testenv.PostgresDSN, "PostgreSQL")
 }
 
 var tableSeq atomic.Int64

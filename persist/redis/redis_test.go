@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/burrgo/burr/internal/testenv"
 
 	goredis "github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
@@ -24,16 +25,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // configured (failing it on CI, where the server must be there).
 func addr(t *testing.T) string {
 	t.Helper()
-	a := os.Getenv("BURR_TEST_REDIS_ADDR")
-	if a == "" {
-		msg := "BURR_TEST_REDIS_ADDR is not set; to run the Redis tests: " +
-			"eval \"$(sudo bash .ci/services.sh)\" (starts PostgreSQL and Redis and prints the exports), then go test ./persist/..."
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return a
+	return testenv.Server(t, testenv.RedisAddr, "Redis")
 }
 
 func client(t *testing.T) *goredis.Client {

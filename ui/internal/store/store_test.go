@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/burrgo/burr/internal/testenv"
+	"github.com/burrgo/burr/ui/internal/fixture"
 )
 
 func TestParseTime(t *testing.T) {
@@ -46,7 +49,7 @@ func TestParseTime(t *testing.T) {
 
 func TestLogSteps(t *testing.T) {
 	lg := NewLog()
-	lg.Add([]byte(strings.Join([]string{begin0, end0, begin1, end1, begin2, end2}, "\n") + "\n"))
+	lg.Add([]byte(strings.Join([]string{fixture.Begin0, fixture.End0, fixture.Begin1, fixture.End1, fixture.Begin2, fixture.End2}, "\n") + "\n"))
 	if errs := lg.Errors(); len(errs) != 0 {
 		t.Fatalf("errors: %v", errs)
 	}
@@ -109,7 +112,7 @@ func changes(cs []Change) string {
 
 func TestLogStream(t *testing.T) {
 	lg := NewLog()
-	lg.Add([]byte(strings.Join(streamedRun, "\n")))
+	lg.Add([]byte(strings.Join(fixture.StreamedRun, "\n")))
 	if errs := lg.Errors(); len(errs) != 0 {
 		t.Fatalf("errors: %v", errs)
 	}
@@ -134,7 +137,7 @@ func TestLogStream(t *testing.T) {
 	}
 	// A stream that has begun but not ended yet.
 	lg = NewLog()
-	lg.Add([]byte(strings.Join(streamedRun[:2], "\n")))
+	lg.Add([]byte(strings.Join(fixture.StreamedRun[:2], "\n")))
 	if s := lg.Steps()[0].Stream; s.Ended || s.HasFirstItem || s.ItemsPerSecond() != 0 || s.TimeToFirstItem() != 0 {
 		t.Errorf("unfinished stream = %+v", s)
 	}
@@ -188,7 +191,7 @@ func TestLogSpans(t *testing.T) {
 
 func TestLogCorruptLines(t *testing.T) {
 	data := strings.Join([]string{
-		begin0,
+		fixture.Begin0,
 		`{"type":"end_entry","end_time":"2025-01-01T12:00`, // truncated
 		`not json at all`,
 		``,
@@ -197,7 +200,7 @@ func TestLogCorruptLines(t *testing.T) {
 		`{"type":"begin_entry","start_time":"2025-01-01T12:00:00","action":"x","inputs":{}}`,
 		`{"type":"begin_span","start_time":"garbage","action_sequence_id":0,"span_id":"0:0","span_name":"s","parent_span_id":null,"span_dependencies":[]}`,
 		`[1,2,3]`,
-		end0,
+		fixture.End0,
 	}, "\n")
 	lg := NewLog()
 	lg.Add([]byte(data))
@@ -230,10 +233,10 @@ func TestSummarize(t *testing.T) {
 		status Status
 	}{
 		{nil, 0, "", StatusNew},
-		{[]string{begin0}, 1, "counter", StatusRunning},
-		{[]string{begin0, end0, begin1, end1}, 2, "counter", StatusCompleted},
-		{[]string{begin0, end0, begin1, end1, begin2, end2, `{"type":"end_span"`}, 3, "boom", StatusFailed},
-		{streamedRun, 1, "chat", StatusCompleted},
+		{[]string{fixture.Begin0}, 1, "counter", StatusRunning},
+		{[]string{fixture.Begin0, fixture.End0, fixture.Begin1, fixture.End1}, 2, "counter", StatusCompleted},
+		{[]string{fixture.Begin0, fixture.End0, fixture.Begin1, fixture.End1, fixture.Begin2, fixture.End2, `{"type":"end_span"`}, 3, "boom", StatusFailed},
+		{fixture.StreamedRun, 1, "chat", StatusCompleted},
 	}
 	for i, tt := range tests {
 		n, a, s := summarize([]byte(strings.Join(tt.lines, "\n")))
@@ -265,8 +268,8 @@ func TestValidID(t *testing.T) {
 func TestStoreReadsOnlyInsideRoot(t *testing.T) {
 	outer := t.TempDir()
 	root := filepath.Join(outer, "root")
-	writeRun(t, outer, "secret", "app", counterGraph, metaPK, begin0, end0) // outside the root
-	writeRun(t, root, "p", "a", counterGraph, metaPK, begin0, end0)
+	fixture.WriteRun(t, outer, "secret", "app", fixture.CounterGraph, fixture.MetaPK, fixture.Begin0, fixture.End0) // outside the root
+	fixture.WriteRun(t, root, "p", "a", fixture.CounterGraph, fixture.MetaPK, fixture.Begin0, fixture.End0)
 	// A symbolic link inside the root that points outside it.
 	if err := os.Symlink(filepath.Join(outer, "secret"), filepath.Join(root, "escape")); err != nil {
 		t.Skip("symlinks not supported:", err)
@@ -290,10 +293,10 @@ func TestStoreReadsOnlyInsideRoot(t *testing.T) {
 
 func TestStoreApp(t *testing.T) {
 	dir := t.TempDir()
-	appDir := writeRun(t, dir, "proj", "child", counterGraph,
+	appDir := fixture.WriteRun(t, dir, "proj", "child", fixture.CounterGraph,
 		`{"type": "application_metadata", "partition_key": null, "parent_pointer": {"type": "pointer_data", "app_id": "orig", "sequence_id": 3, "partition_key": null}, "spawning_parent_pointer": {"type": "pointer_data", "app_id": "parent", "sequence_id": 1, "partition_key": "ppk"}}`,
-		begin0, end0)
-	mustWrite(t, filepath.Join(appDir, "children.jsonl"),
+		fixture.Begin0, fixture.End0)
+	fixture.MustWrite(t, filepath.Join(appDir, "children.jsonl"),
 		`{"type":"child_application_data","child":{"type":"pointer_data","app_id":"kid","sequence_id":null,"partition_key":null},"event_time":"2026-11-26T10:41:12.141762","event_type":"spawn_start","sequence_id":1}`+"\n"+
 			`{"type":"child_application_data","child":{"type":"pointer_data","app_id":"forked","sequence_id":null,"partition_key":null},"event_time":"2026-11-26T10:41:12.149601","event_type":"fork","sequence_id":0}`+"\n"+
 			`{broken`+"\n")
@@ -317,17 +320,17 @@ func TestStoreApp(t *testing.T) {
 	}
 
 	// Missing graph.json and metadata.json; a log without its last newline.
-	bare := writeRun(t, dir, "proj", "bare", "", "")
-	mustWrite(t, filepath.Join(bare, "log.jsonl"), begin0+"\n"+end0)
+	bare := fixture.WriteRun(t, dir, "proj", "bare", "", "")
+	fixture.MustWrite(t, filepath.Join(bare, "log.jsonl"), fixture.Begin0+"\n"+fixture.End0)
 	app, err = s.App("proj", "bare")
 	if err != nil || app.Graph != nil || app.Metadata != nil || len(app.Problems) != 0 {
 		t.Fatalf("bare app = %+v, %v", app, err)
 	}
-	if app.Offset != int64(len(begin0)+1) || string(app.Tail) != end0 {
+	if app.Offset != int64(len(fixture.Begin0)+1) || string(app.Tail) != fixture.End0 {
 		t.Errorf("offset %d, tail %q", app.Offset, app.Tail)
 	}
 	// Corrupt graph.json is reported, not fatal.
-	mustWrite(t, filepath.Join(bare, "graph.json"), `{"type": "appl`)
+	fixture.MustWrite(t, filepath.Join(bare, "graph.json"), `{"type": "appl`)
 	if app, err = s.App("proj", "bare"); err != nil || len(app.Problems) != 1 || !strings.HasPrefix(app.Problems[0], "graph.json") {
 		t.Errorf("corrupt graph: %+v, %v", app.Problems, err)
 	}
@@ -341,10 +344,10 @@ func TestStoreApp(t *testing.T) {
 
 func TestStoreListsSortedByDirectoryTime(t *testing.T) {
 	dir := t.TempDir()
-	old := writeRun(t, dir, "p", "old", counterGraph, metaPK, begin0, end0, begin1, end1)
-	writeRun(t, dir, "p", "new", counterGraph, metaPK, begin0)
-	writeRun(t, dir, "q", "only", "", "")
-	mustWrite(t, filepath.Join(dir, "p", "annotations.jsonl"), "") // a file, not an app
+	old := fixture.WriteRun(t, dir, "p", "old", fixture.CounterGraph, fixture.MetaPK, fixture.Begin0, fixture.End0, fixture.Begin1, fixture.End1)
+	fixture.WriteRun(t, dir, "p", "new", fixture.CounterGraph, fixture.MetaPK, fixture.Begin0)
+	fixture.WriteRun(t, dir, "q", "only", "", "")
+	fixture.MustWrite(t, filepath.Join(dir, "p", "annotations.jsonl"), "") // a file, not an app
 	past := time.Now().Add(-time.Hour)
 	if err := os.Chtimes(old, past, past); err != nil {
 		t.Fatal(err)
@@ -380,7 +383,7 @@ func TestStoreListsSortedByDirectoryTime(t *testing.T) {
 }
 
 func TestDemoDataReads(t *testing.T) {
-	s := New(demoData(t))
+	s := New(testenv.DemoData(t))
 	ps, err := s.Projects()
 	if err != nil || len(ps) != 4 {
 		t.Fatalf("projects = %+v, %v", ps, err)
