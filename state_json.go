@@ -49,8 +49,21 @@ func (s State) AppendJSON(buf []byte) ([]byte, error) {
 
 // UnmarshalJSON decodes a JSON object into the state, keeping the key order of
 // the document. Integers decode as int, other numbers as float64, objects as
-// map[string]any and arrays as []any; typed Keys convert them back.
+// map[string]any and arrays as []any; typed Keys convert them back. The NaN
+// and Infinity literals Python writes are read as null.
 func (s *State) UnmarshalJSON(b []byte) error {
+	err := s.unmarshal(b)
+	if err != nil {
+		// Python's json.dumps writes NaN and infinities as bare literals;
+		// read them as null rather than rejecting the whole state.
+		if fixed := jsonx.ReplaceNonFinite(b); fixed != nil {
+			return s.unmarshal(fixed)
+		}
+	}
+	return err
+}
+
+func (s *State) unmarshal(b []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	tok, err := dec.Token()

@@ -175,3 +175,14 @@ func TestKeyConversions(t *testing.T) {
 		t.Fatal(h, err)
 	}
 }
+
+func TestStateJSONPythonNonFinite(t *testing.T) {
+	var s burr.State
+	// Persisters call UnmarshalJSON directly on Python's json.dumps output.
+	if err := s.UnmarshalJSON([]byte(`{"loss": NaN, "best": -Infinity, "n": 1}`)); err != nil {
+		t.Fatal(err)
+	}
+	if s.Value("loss") != nil || !s.Has("best") || s.Value("n") != 1 {
+		t.Fatal(s)
+	}
+}

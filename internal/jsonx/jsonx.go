@@ -340,3 +340,41 @@ func Decode(b []byte) (any, error) {
 	}
 	return Normalize(v), nil
 }
+
+// ReplaceNonFinite rewrites the NaN, Infinity and -Infinity literals that
+// Python's json.dumps writes (and JSON does not allow) as null, outside
+// strings. It returns nil when there are none.
+func ReplaceNonFinite(b []byte) []byte {
+	var out []byte
+	inString := false
+	last := 0
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		if c == '"' {
+			inString = true
+			continue
+		}
+		for _, lit := range [...]string{"-Infinity", "Infinity", "NaN"} {
+			if bytes.HasPrefix(b[i:], []byte(lit)) {
+				out = append(out, b[last:i]...)
+				out = append(out, "null"...)
+				i += len(lit) - 1
+				last = i + 1
+				break
+			}
+		}
+	}
+	if out == nil {
+		return nil
+	}
+	return append(out, b[last:]...)
+}

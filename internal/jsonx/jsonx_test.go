@@ -67,3 +67,14 @@ func TestDecode(t *testing.T) {
 		t.Fatalf("%#v", m)
 	}
 }
+
+func TestReplaceNonFinite(t *testing.T) {
+	in := `{"a": NaN, "b": [Infinity, -Infinity], "s": "NaN Infinity", "c": 1}`
+	want := `{"a": null, "b": [null, null], "s": "NaN Infinity", "c": 1}`
+	if got := string(ReplaceNonFinite([]byte(in))); got != want {
+		t.Fatalf("got %s", got)
+	}
+	if ReplaceNonFinite([]byte(`{"a": 1}`)) != nil {
+		t.Fatal("rewrote a document without non-finite numbers")
+	}
+}
