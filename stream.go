@@ -5,34 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// Stream is the result of StreamResult: the intermediate items of a streaming
-// action as it produces them, then its final result and state.
-//
-// The action starts lazily, on the first Next, range or Get, and runs on the
-// goroutine that consumes it: ranging over All starts no goroutine and hands
-// each item straight from the action to the loop body. A Stream may be consumed
-// from another goroutine than the one that created it, but by one goroutine at
-// a time; Stop and Close may be called from any goroutine.
-//
-// Completion happens exactly once, whichever way the stream ends — drained,
-// failed, closed, stopped, or its consumer panicked: the post-run-step hooks,
-// the persister, the end-of-stream hooks and the end of the call each see one
-// end. Until then the Application is busy: every Stream must be drained
-// (range to the end or Get), stopped, or closed.
-//
-//	stream, err := app.StreamResult(ctx, burr.HaltAfter("chat"), burr.WithInputs(in))
-//	if err != nil { … }
-//	for item := range stream.All() {
-//		fmt.Print(item)
-//	}
-//	result, state, err := stream.Get()
-type Stream struct {
+// streamCore is the state of a stream; Stream is the handle users hold.
+type streamCore struct {
 	app    *Application
 	action *Action
 	idx    int
@@ -84,14 +65,11 @@ const (
 	interruptClose = 2
 )
 
-// Action returns the action the stream belongs to: the action that was reached
-// (for StreamResult with several HaltAfter names, this tells which).
-func (s *Stream) Action() *Action { return s.action }
+// Action implements Stream.Action.
+func (s *streamCore) Action() *Action { return s.action }
 
-// All returns an iterator over the items not yet consumed. Breaking out of the
-// loop abandons the stream, as Close does. After the loop, call Get (or Err)
-// for the final result or the error.
-func (s *Stream) All() iter.Seq[any] {
+// All implements Stream.All.
+func (s *streamCore) All() iter.Seq[any] {
 	return func(yield func(any) bool) {
 		s.mu.Lock()
 		switch s.phase {
@@ -113,9 +91,8 @@ func (s *Stream) All() iter.Seq[any] {
 	}
 }
 
-// Next advances to the next item, starting the action if needed. It returns
-// false when the stream has ended (read Err for why).
-func (s *Stream) Next() bool {
+// Next implements Stream.Next.
+func (s *streamCore) Next() bool {
 	s.pullMu.Lock()
 	defer s.pullMu.Unlock()
 	s.mu.Lock()
@@ -141,12 +118,11 @@ func (s *Stream) Next() bool {
 	return true
 }
 
-// Item returns the item Next advanced to.
-func (s *Stream) Item() any { return s.cur }
+// Item implements Stream.Item.
+func (s *streamCore) Item() any { return s.cur }
 
-// Err returns the error the stream ended with, or nil. ErrStreamClosed means
-// the consumer abandoned it.
-func (s *Stream) Err() error {
+// Err implements Stream.Err.
+func (s *streamCore) Err() error {
 	select {
 	case <-s.done:
 		return s.err
@@ -155,13 +131,8 @@ func (s *Stream) Err() error {
 	}
 }
 
-// Get drains the items not yet consumed and returns the action's final result
-// and the application's state after the step. Every later call returns the
-// same. If another goroutine is ranging over the stream, Get waits for it to
-// end; calling Get from inside a range loop over the same stream would wait
-// for itself, so call it after the loop. A stream consumed with Next has one
-// consumer: from another goroutine, end it with Stop or Close.
-func (s *Stream) Get() (Result, State, error) {
+// Get implements Stream.Get.
+func (s *streamCore) Get() (Result, State, error) {
 	s.mu.Lock()
 	switch s.phase {
 	case phaseIdle:
@@ -186,12 +157,8 @@ func (s *Stream) Get() (Result, State, error) {
 
 func discard(any) bool { return true }
 
-// Close abandons the stream: the action is told to stop (its yield returns
-// false and its context is cancelled), nothing is committed, and the hooks see
-// ErrStreamClosed. Close is idempotent and does nothing once the stream has
-// ended. When another goroutine is ranging over the stream, its loop ends at
-// the next item and the stream completes there.
-func (s *Stream) Close() error {
+// Close implements Stream.Close.
+func (s *streamCore) Close() error {
 	s.interrupt.CompareAndSwap(0, interruptClose)
 	s.mu.Lock()
 	switch s.phase {
@@ -225,14 +192,8 @@ func (s *Stream) Close() error {
 	return nil
 }
 
-// Stop asks the action to finish early and commits what it has: its yield
-// returns false, it returns its partial final result and state, and the step
-// completes successfully with them — the "stop generating" button. When no
-// other goroutine is consuming the stream, Stop drives it to the end and
-// returns its error; otherwise the consumer's loop ends at the next item and
-// Stop returns at once (the stream, and the Application, finish when that
-// consumer gets there). Close behaves the same way.
-func (s *Stream) Stop() error {
+// Stop implements Stream.Stop.
+func (s *streamCore) Stop() error {
 	s.interrupt.CompareAndSwap(0, interruptStop)
 	s.mu.Lock()
 	running := s.phase == phaseRunning
@@ -250,7 +211,7 @@ func (s *Stream) Stop() error {
 
 // drive runs the action, handing each item to consumer, then completes the
 // stream. It runs on the consumer's goroutine (or the pull coroutine).
-func (s *Stream) drive(consumer func(any) bool) {
+func (s *streamCore) drive(consumer func(any) bool) {
 	app := s.app
 	s.ctxDone = s.parent.Done()
 	gone := false
@@ -316,7 +277,7 @@ func (s *Stream) drive(consumer func(any) bool) {
 // fireItem calls the per-item hooks; false means a hook failed. It is on the
 // per-item path, so hooks are called directly: a panicking hook is recovered
 // by drive, like a panic in the action, and fails the stream.
-func (s *Stream) fireItem(hooks []PostStreamItemHook, item any) bool {
+func (s *streamCore) fireItem(hooks []PostStreamItemHook, item any) bool {
 	e := s.itemEvent
 	if s.items == 0 {
 		e.FirstItemTime = time.Now()
@@ -333,7 +294,7 @@ func (s *Stream) fireItem(hooks []PostStreamItemHook, item any) bool {
 
 // finish completes the stream exactly once: checks, merge, post-run-step hooks,
 // persister, commit, end-of-stream hooks, end of the call.
-func (s *Stream) finish(r Result, after State, err error) {
+func (s *streamCore) finish(r Result, after State, err error) {
 	s.mu.Lock()
 	if s.phase == phaseDone {
 		s.mu.Unlock()
@@ -388,8 +349,8 @@ var errStreamDone = errors.New("burr: stream finished")
 // passThrough returns a stream with no items whose Get returns r, st and err:
 // what StreamResult returns when it halted at a non-streaming action or before
 // an action.
-func passThrough(a *Action, r Result, st State, err error) *Stream {
-	s := &Stream{action: a, phase: phaseDone, pass: true, done: make(chan struct{}), result: r, state: st, err: err}
+func passThrough(a *Action, r Result, st State, err error) *streamCore {
+	s := &streamCore{action: a, phase: phaseDone, pass: true, done: make(chan struct{}), result: r, state: st, err: err}
 	close(s.done)
 	return s
 }
@@ -445,12 +406,12 @@ func (app *Application) StreamResult(ctx context.Context, opts ...RunOption) (*S
 			return nil, s.err
 		}
 	}
-	return s, nil
+	return newHandle(s), nil
 }
 
 // streamTo fast-forwards to the next action in h.after and sets up its stream.
 // When owns is true the returned live stream ends the call at completion.
-func (app *Application) streamTo(ctx context.Context, h halts, in Inputs, m ExecuteMethod, owns bool) (*Stream, error) {
+func (app *Application) streamTo(ctx context.Context, h halts, in Inputs, m ExecuteMethod, owns bool) (*streamCore, error) {
 	s := app.State()
 	next, err := app.nextIndex(s)
 	if err != nil {
@@ -488,7 +449,7 @@ func (app *Application) streamTo(ctx context.Context, h halts, in Inputs, m Exec
 
 // startStream runs the pre-step hooks for the action at index i and returns its
 // stream, or runs it at once when it does not stream.
-func (app *Application) startStream(ctx context.Context, i int, given Inputs, m ExecuteMethod, owns bool) (*Stream, error) {
+func (app *Application) startStream(ctx context.Context, i int, given Inputs, m ExecuteMethod, owns bool) (*streamCore, error) {
 	a := app.graph.actions[i]
 	if !a.Streaming() {
 		r, err := app.runStep(ctx, i, given)
@@ -503,7 +464,7 @@ func (app *Application) startStream(ctx context.Context, i int, given Inputs, m 
 	}
 	before, seq := app.nextStepState()
 	actx, cancel := context.WithCancelCause(ctx)
-	s := &Stream{app: app, action: a, idx: i, cancel: cancel, parent: ctx, before: before, in: in,
+	s := &streamCore{app: app, action: a, idx: i, cancel: cancel, parent: ctx, before: before, in: in,
 		start: time.Now(), owns: owns, method: m, done: make(chan struct{})}
 	s.sc = &stepContext{Context: actx, app: app, seq: seq, action: a}
 	s.hookErr = app.preStep(s.sc, before, in, s.start)
@@ -567,6 +528,7 @@ func (app *Application) streamIterate(ctx context.Context, rc *runConfig, yield 
 		if err != nil {
 			return false, err
 		}
+		handle := newHandle(s)
 		var cont bool
 		func() {
 			defer func() {
@@ -575,12 +537,14 @@ func (app *Application) streamIterate(ctx context.Context, rc *runConfig, yield 
 					s.Close()
 				}
 			}()
-			cont = yield(s, nil)
+			cont = yield(handle, nil)
 		}()
 		if !cont {
 			return true, nil
 		}
-		if _, _, err := s.Get(); err != nil {
+		_, _, err = s.Get()
+		runtime.KeepAlive(handle) // no cleanup may close the stream while it drains here
+		if err != nil {
 			return false, err
 		}
 		ran := next

@@ -718,3 +718,29 @@ func TestStreamMillionItemsFlatMemory(t *testing.T) {
 		t.Fatalf("live heap grew by %d bytes over %d items", grow, n)
 	}
 }
+
+func TestForgottenStreamIsClosedByTheCollector(t *testing.T) {
+	rec := &recorder{}
+	app := mustNew(t, burr.WithActions(streamCounter("counter")), burr.WithTransitions(burr.From("counter").To("counter")),
+		burr.WithEntrypoint("counter"), burr.WithState(burr.State{}.Set("count", 0)), burr.WithHooks(rec))
+	func() {
+		s, err := app.StreamResult(context.Background(), burr.HaltAfter("counter"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Next() // starts the action in its pull coroutine, then forgets the stream
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		runtime.GC()
+		if _, err := app.Step(context.Background(), nil); err == nil {
+			break
+		} else if !errors.Is(err, burr.ErrBusy) || time.Now().After(deadline) {
+			t.Fatalf("application still unusable: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if rec.count("end_stream") != 1 || rec.ends[0].Err == nil || !errors.Is(rec.ends[0].Err, burr.ErrStreamClosed) {
+		t.Fatal(rec.list())
+	}
+}

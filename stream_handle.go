@@ -1,0 +1,112 @@
+package burr
+
+import (
+	"iter"
+	"runtime"
+	"sync/atomic"
+)
+
+// Stream is the result of StreamResult: the intermediate items of a streaming
+// action as it produces them, then its final result and state.
+//
+// The action starts lazily, on the first Next, range or Get, and runs on the
+// goroutine that consumes it: ranging over All starts no goroutine and hands
+// each item straight from the action to the loop body. A Stream may be consumed
+// from another goroutine than the one that created it, but by one goroutine at
+// a time; Stop and Close may be called from any goroutine.
+//
+// Completion happens exactly once, whichever way the stream ends — drained,
+// failed, closed, stopped, or its consumer panicked: the post-run-step hooks,
+// the persister, the end-of-stream hooks and the end of the call each see one
+// end. Until then the Application is busy: every Stream must be drained
+// (range to the end or Get), stopped, or closed.
+//
+//	stream, err := app.StreamResult(ctx, burr.HaltAfter("chat"), burr.WithInputs(in))
+//	if err != nil { … }
+//	for item := range stream.All() {
+//		fmt.Print(item)
+//	}
+//	result, state, err := stream.Get()
+//
+// A Stream read with Next that becomes unreachable before it ends is closed
+// when the garbage collector finds it, so that a forgotten pull neither keeps
+// its Application busy nor leaks the goroutine behind the pull; do not rely on
+// it, it may take a while.
+type Stream struct {
+	c       *streamCore
+	watched atomic.Bool // a cleanup closes the stream if the handle is collected
+}
+
+// newHandle wraps a stream for users.
+func newHandle(c *streamCore) *Stream { return &Stream{c: c} }
+
+// abandon closes a stream whose handle was collected.
+func (s *streamCore) abandon() { s.Close() }
+
+// Action returns the action the stream belongs to: the action that was reached
+// (for StreamResult with several HaltAfter names, this tells which).
+func (s *Stream) Action() *Action { return s.c.action }
+
+// All returns an iterator over the items not yet consumed. Breaking out of the
+// loop abandons the stream, as Close does. After the loop, call Get (or Err)
+// for the final result or the error.
+func (s *Stream) All() iter.Seq[any] {
+	all := s.c.All()
+	if !s.watched.Load() {
+		return all
+	}
+	return func(yield func(any) bool) {
+		all(yield)
+		runtime.KeepAlive(s)
+	}
+}
+
+// Next advances to the next item, starting the action if needed. It returns
+// false when the stream has ended (read Err for why).
+func (s *Stream) Next() bool {
+	if !s.watched.Load() && s.watched.CompareAndSwap(false, true) {
+		// Pulling starts a coroutine that only Close ends: close the stream
+		// if its handle is forgotten. The range path needs no such care.
+		runtime.AddCleanup(s, (*streamCore).abandon, s.c)
+	}
+	return s.c.Next()
+}
+
+// Item returns the item Next advanced to.
+func (s *Stream) Item() any { return s.c.cur }
+
+// Err returns the error the stream ended with, or nil (also while it runs).
+// ErrStreamClosed means the consumer abandoned it.
+func (s *Stream) Err() error { return s.c.Err() }
+
+// Get drains the items not yet consumed and returns the action's final result
+// and the application's state after the step. Every later call returns the
+// same. If another goroutine is ranging over the stream, Get waits for it to
+// end; calling Get from inside a range loop over the same stream would wait
+// for itself, so call it after the loop. A stream consumed with Next has one
+// consumer: from another goroutine, end it with Stop or Close.
+func (s *Stream) Get() (Result, State, error) {
+	r, st, err := s.c.Get()
+	runtime.KeepAlive(s)
+	return r, st, err
+}
+
+// Close abandons the stream: the action is told to stop (its yield returns
+// false and its context is cancelled), nothing is committed, and the hooks see
+// ErrStreamClosed. Close is idempotent and does nothing once the stream has
+// ended. When another goroutine is ranging over the stream, its loop ends at
+// the next item and the stream completes there.
+func (s *Stream) Close() error { return s.c.Close() }
+
+// Stop asks the action to finish early and commits what it has: its yield
+// returns false, it returns its partial final result and state, and the step
+// completes successfully with them — the "stop generating" button. When no
+// other goroutine is consuming the stream, Stop drives it to the end and
+// returns its error; otherwise the consumer's loop ends at the next item and
+// Stop returns at once (the stream, and the Application, finish when that
+// consumer gets there). Close behaves the same way.
+func (s *Stream) Stop() error {
+	err := s.c.Stop()
+	runtime.KeepAlive(s)
+	return err
+}
