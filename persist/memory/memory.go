@@ -18,8 +18,10 @@ import (
 // second Save of the same (partition key, app id, sequence id) stores nothing
 // and returns an error wrapping burr.ErrConflict.
 //
-// States are stored as they are given; burr.State is immutable, so a loaded
-// state never aliases anything an application can change.
+// States are stored as they are given. burr.State is immutable, but the maps
+// and slices it holds are shared, not copied: a value changed in place after
+// it was saved changes the stored record too (the database backends store a
+// copy, as JSON).
 //
 // The zero Persister is empty and ready to use.
 type Persister struct {

@@ -10,6 +10,11 @@
 //   - a state_keys column holding the state's key order, which JSONB does not
 //     keep. Rows without it (written by Python Burr) load in JSONB's order.
 //
+// JSONB has two limits the other backends do not: a string holding the NUL
+// character cannot be stored (the save fails), and a whole-number float of
+// 1e16 or more comes back as an integer (burr.Key[float64] reads it back as a
+// float).
+//
 // All methods are safe for concurrent use; a Persister is meant to be shared
 // by every application of a process.
 package postgres
@@ -76,6 +81,10 @@ func New(ctx context.Context, dsn string, opts ...Option) (*Persister, error) {
 }
 
 // NewFromPool uses an existing pool, which Close leaves open.
+// maxTable is the longest table name whose index names fit PostgreSQL's
+// 63-byte identifiers: 63 - len("_sequence_id_index").
+const maxTable = 63 - len("_sequence_id_index")
+
 func NewFromPool(pool *pgxpool.Pool, opts ...Option) (*Persister, error) {
 	o := options{table: DefaultTable}
 	for _, opt := range opts {
@@ -83,6 +92,12 @@ func NewFromPool(pool *pgxpool.Pool, opts ...Option) (*Persister, error) {
 	}
 	if !identifier.MatchString(o.table) {
 		return nil, fmt.Errorf("postgres: table name %q is not a plain identifier (letters, digits, underscores)", o.table)
+	}
+	// PostgreSQL cuts identifiers at 63 bytes: a longer table name would make
+	// the index names "<table>_sequence_id_index" and "<table>_created_at_index"
+	// collide, silently dropping the unique index that detects conflicts.
+	if len(o.table) > maxTable {
+		return nil, fmt.Errorf("postgres: table name %q is %d bytes long; at most %d are allowed so that its index names stay distinct", o.table, len(o.table), maxTable)
 	}
 	t := o.table
 	return &Persister{pool: pool, table: t, sql: queries{

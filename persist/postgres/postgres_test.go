@@ -198,3 +198,10 @@ func TestBadTable(t *testing.T) {
 		t.Fatal("a bad table name was accepted")
 	}
 }
+
+func TestLongTableNameRejected(t *testing.T) {
+	_, err := postgres.NewFromPool(nil, postgres.WithTable(strings.Repeat("t", 46)))
+	if err == nil || !strings.Contains(err.Error(), "at most 45") {
+		t.Fatalf("want a length error, got %v", err)
+	}
+}

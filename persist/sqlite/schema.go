@@ -57,7 +57,10 @@ func (p *Persister) Initialize(ctx context.Context) error {
 	return nil
 }
 
-// Initialized reports whether the table exists (Python Burr's is_initialized).
+// Initialized reports whether the table exists (Python Burr's is_initialized)
+// with the unique index on (partition key, app id, sequence id) that detects
+// conflicting writers: a table created by Python Burr needs Initialize once to
+// add it.
 func (p *Persister) Initialized(ctx context.Context) (bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -65,9 +68,10 @@ func (p *Persister) Initialized(ctx context.Context) (bool, error) {
 		return false, errClosed
 	}
 	var n int
-	err := p.w.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, p.opts.table).Scan(&n)
+	err := p.w.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE (type = 'table' AND name = ?) OR (type = 'index' AND name = ?)`,
+		p.opts.table, p.opts.table+"_sequence_id_index").Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("sqlite: checking for table %q: %w", p.opts.table, err)
 	}
-	return n > 0, nil
+	return n == 2, nil
 }

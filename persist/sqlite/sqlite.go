@@ -98,7 +98,7 @@ func New(path string, opts ...Option) (*Persister, error) {
 	if err := o.check(); err != nil {
 		return nil, err
 	}
-	memory := path == ":memory:" || strings.Contains(path, "mode=memory")
+	memory := path == ":memory:" || strings.HasPrefix(path, "file::memory:") || strings.Contains(path, "mode=memory")
 	q := url.Values{}
 	q.Set("_busy_timeout", fmt.Sprint(o.busyTimeout.Milliseconds()))
 	if memory {

@@ -427,3 +427,56 @@ func TestManyApplications(t *testing.T) {
 		}
 	}
 }
+
+// A table created by Python Burr lacks the unique index that detects
+// conflicting writers: it is not initialized until Initialize adds it.
+func TestPythonTableNeedsInitialize(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "py.db")
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`CREATE TABLE burr_state (partition_key TEXT DEFAULT '', app_id TEXT NOT NULL, sequence_id INTEGER NOT NULL,
+		position TEXT NOT NULL, status TEXT NOT NULL, state TEXT NOT NULL, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+		PRIMARY KEY (partition_key, app_id, sequence_id, position))`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	p, err := sqlite.New(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if ok, err := p.Initialized(ctx); err != nil || ok {
+		t.Fatalf("Initialized = %v, %v; want false without the unique index", ok, err)
+	}
+	if err := p.Initialize(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := p.Initialized(ctx); err != nil || !ok {
+		t.Fatalf("Initialized = %v, %v after Initialize", ok, err)
+	}
+	r := burr.Record{AppID: "a", SequenceID: 1, Position: "x", Status: burr.StatusCompleted}
+	if err := p.Save(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	r.Position = "y"
+	if err := p.Save(ctx, r); !errors.Is(err, burr.ErrConflict) {
+		t.Fatalf("want ErrConflict, got %v", err)
+	}
+}
+
+func TestFileMemoryURI(t *testing.T) {
+	p, err := sqlite.Open(t.Context(), "file::memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.Save(t.Context(), burr.Record{AppID: "a", Position: "x", Status: burr.StatusCompleted}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Load(t.Context(), "", "a", burr.Latest); err != nil {
+		t.Fatal(err)
+	}
+}
