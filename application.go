@@ -375,12 +375,14 @@ func (app *Application) finishStep(ctx context.Context, sc *stepContext, i int, 
 			e.Err, e.State, e.Result = err, before, nil
 		}
 		if app.persister != nil {
-			status := StatusCompleted
+			// The record holds what is committed, whatever a hook did to the
+			// event.
+			status, saved := StatusCompleted, after
 			if err != nil {
-				status = StatusFailed
+				status, saved = StatusFailed, before
 			}
 			rec := Record{PartitionKey: app.partitionKey, AppID: app.appID, SequenceID: sc.seq, Position: a.name,
-				State: e.State, Status: status, CreatedAt: e.Time}
+				State: saved, Status: status, CreatedAt: e.Time}
 			if serr := safeCall(func() error { return app.persister.Save(ctx, rec) }); serr != nil {
 				if errors.Is(serr, ErrConflict) {
 					app.conflict = fmt.Errorf("burr: app %q lost a write conflict at sequence id %d to another writer; "+

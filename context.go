@@ -28,7 +28,8 @@ type stepContext struct {
 	seq    int
 	action *Action
 
-	state State // the state the step committed; app.state points here
+	state  State       // the state the step committed; app.state points here
+	stream *streamCore // the stream the step feeds, if it streams
 
 	mu       sync.Mutex // guards topSpans when spans start on several goroutines
 	topSpans int

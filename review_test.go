@@ -170,3 +170,80 @@ func TestAppendNilToTypedSlice(t *testing.T) {
 	_, err := burr.State{}.Set("l", []int{1}).Append("l", nil)
 	wantErrContains(t, err, `"l"`, "want int", "nil")
 }
+
+func TestStoppingWakesASilentAction(t *testing.T) {
+	a := burr.NewStreamingAction("slow", func(ctx context.Context, s burr.State, y burr.Yield) (burr.Result, burr.State, error) {
+		y("first")
+		select { // a model that goes quiet before its next token
+		case <-burr.Stopping(ctx):
+		case <-time.After(10 * time.Second):
+			return nil, s, errors.New("never stopped")
+		}
+		return burr.Result{"text": "first"}, s.Set("text", "first"), nil
+	}, burr.Writes("text"))
+	app := mustNew(t, burr.WithActions(a), burr.WithEntrypoint("slow"))
+	st, err := app.StreamResult(context.Background(), burr.HaltAfter("slow"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		for range st.All() {
+		}
+		close(done)
+	}()
+	time.Sleep(10 * time.Millisecond)
+	st.Stop()
+	<-done
+	if _, s, err := st.Get(); err != nil || s.Value("text") != "first" {
+		t.Fatal(s, err)
+	}
+	if burr.Stopping(context.Background()) != nil {
+		t.Fatal("Stopping outside a stream")
+	}
+}
+
+func TestCloseAfterStopCancels(t *testing.T) {
+	a := burr.NewStreamingAction("stuck", func(ctx context.Context, s burr.State, y burr.Yield) (burr.Result, burr.State, error) {
+		y("first")
+		<-ctx.Done() // ignores Stop, honours cancellation
+		return nil, s, ctx.Err()
+	})
+	app := mustNew(t, burr.WithActions(a), burr.WithEntrypoint("stuck"))
+	st, _ := app.StreamResult(context.Background(), burr.HaltAfter("stuck"))
+	done := make(chan struct{})
+	go func() {
+		for range st.All() {
+		}
+		close(done)
+	}()
+	time.Sleep(10 * time.Millisecond)
+	st.Stop()
+	st.Close()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close after Stop did not cancel the action")
+	}
+	if _, _, err := st.Get(); !errors.Is(err, burr.ErrStreamClosed) {
+		t.Fatal(err)
+	}
+}
+
+type redactingHook struct{}
+
+func (redactingHook) PostRunStep(_ context.Context, e *burr.StepEnd) error {
+	e.State = e.State.Set("count", -1)
+	return nil
+}
+
+func TestHookCannotChangeWhatIsPersisted(t *testing.T) {
+	store := newFakeStore()
+	app := counterApp(t, burr.WithHooks(redactingHook{}), burr.WithPersister(store))
+	if _, err := app.Step(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := count.Or(store.records[0].State, 0); got != 1 || count.Or(app.State(), 0) != 1 {
+		t.Fatalf("persisted %d, committed %d", got, count.Or(app.State(), 0))
+	}
+}

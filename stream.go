@@ -31,8 +31,11 @@ type streamCore struct {
 	mu     sync.Mutex // guards phase and the pull functions
 	pullMu sync.Mutex // serialises the pull functions (Next against Close)
 	phase  streamPhase
-	pass   bool          // a pass-through stream with no items
-	done   chan struct{} // closed at completion
+	pass   bool // a pass-through stream with no items
+
+	stopCh     chan struct{} // closed on Stop or Close; made on first use (guarded by mu)
+	stopClosed bool
+	done       chan struct{} // closed at completion
 
 	// Written only by the goroutine driving the action.
 	items      int
@@ -159,7 +162,14 @@ func discard(any) bool { return true }
 
 // Close implements Stream.Close.
 func (s *streamCore) Close() error {
-	s.interrupt.CompareAndSwap(0, interruptClose)
+	// Close wins over a pending Stop: the consumer now wants nothing kept.
+	for {
+		cur := s.interrupt.Load()
+		if cur == interruptClose || s.interrupt.CompareAndSwap(cur, interruptClose) {
+			break
+		}
+	}
+	s.signalStop()
 	s.mu.Lock()
 	switch s.phase {
 	case phaseIdle:
@@ -183,9 +193,7 @@ func (s *streamCore) Close() error {
 		s.pullMu.Unlock()
 	case phaseRunning:
 		s.mu.Unlock()
-		if s.interrupt.Load() == interruptClose {
-			s.cancel(ErrStreamClosed)
-		}
+		s.cancel(ErrStreamClosed)
 	default:
 		s.mu.Unlock()
 	}
@@ -195,6 +203,7 @@ func (s *streamCore) Close() error {
 // Stop implements Stream.Stop.
 func (s *streamCore) Stop() error {
 	s.interrupt.CompareAndSwap(0, interruptStop)
+	s.signalStop()
 	s.mu.Lock()
 	running := s.phase == phaseRunning
 	s.mu.Unlock()
@@ -207,6 +216,45 @@ func (s *streamCore) Stop() error {
 	s.pullMu.Unlock()
 	_, _, err := s.Get()
 	return err
+}
+
+// stopping returns the channel closed when the consumer stops or closes the
+// stream, creating it on first use.
+func (s *streamCore) stopping() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopCh == nil {
+		s.stopCh = make(chan struct{})
+		if s.interrupt.Load() != 0 {
+			close(s.stopCh)
+			s.stopClosed = true
+		}
+	}
+	return s.stopCh
+}
+
+func (s *streamCore) signalStop() {
+	s.mu.Lock()
+	if s.stopCh != nil && !s.stopClosed {
+		close(s.stopCh)
+		s.stopClosed = true
+	}
+	s.mu.Unlock()
+}
+
+// Stopping returns a channel that is closed when the consumer of the stream
+// that the action running with ctx feeds asks it to finish early
+// (Stream.Stop) or abandons it (Stream.Close). An action usually notices
+// through yield returning false; one that can wait a long time between items
+// — for a model that has not produced its next token yet — selects on this
+// channel too, stops waiting, and returns what it has. Outside a streamed step
+// it returns nil, which never becomes ready.
+func Stopping(ctx context.Context) <-chan struct{} {
+	sc, ok := ctx.Value(appCtxKey{}).(*stepContext)
+	if !ok || sc.stream == nil {
+		return nil
+	}
+	return sc.stream.stopping()
 }
 
 // drive runs the action, handing each item to consumer, then completes the
@@ -466,7 +514,7 @@ func (app *Application) startStream(ctx context.Context, i int, given Inputs, m 
 	actx, cancel := context.WithCancelCause(ctx)
 	s := &streamCore{app: app, action: a, idx: i, cancel: cancel, parent: ctx, before: before, in: in,
 		start: time.Now(), owns: owns, method: m, done: make(chan struct{})}
-	s.sc = &stepContext{Context: actx, app: app, seq: seq, action: a}
+	s.sc = &stepContext{Context: actx, app: app, seq: seq, action: a, stream: s}
 	s.hookErr = app.preStep(s.sc, before, in, s.start)
 	if len(app.hooks.preStream) > 0 {
 		e := &StreamStart{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: seq, Action: a.name, Time: s.start}
