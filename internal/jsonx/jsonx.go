@@ -53,9 +53,15 @@ func appendDepth(buf []byte, v any, depth int) ([]byte, error) {
 	case float32:
 		return AppendFloat(buf, float64(x), 32), nil
 	case json.Number:
+		if _, err := strconv.ParseFloat(string(x), 64); err != nil || !json.Valid([]byte(x)) {
+			return buf, fmt.Errorf("json.Number %q is not a number", string(x))
+		}
 		return append(buf, x...), nil
 	case json.RawMessage:
-		return append(buf, x...), nil
+		if len(x) == 0 {
+			return append(buf, "null"...), nil
+		}
+		return compactInto(buf, x)
 	case map[string]any:
 		keys := make([]string, 0, len(x))
 		for k := range x {

@@ -1,6 +1,7 @@
 package jsonx
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 	"time"
@@ -76,5 +77,19 @@ func TestReplaceNonFinite(t *testing.T) {
 	}
 	if ReplaceNonFinite([]byte(`{"a": 1}`)) != nil {
 		t.Fatal("rewrote a document without non-finite numbers")
+	}
+}
+
+func TestRawValuesAreChecked(t *testing.T) {
+	if got, err := Marshal(json.RawMessage(nil)); err != nil || string(got) != "null" {
+		t.Fatal(string(got), err)
+	}
+	if got, err := Marshal(json.RawMessage(` {"a": 1} `)); err != nil || string(got) != `{"a":1}` {
+		t.Fatal(string(got), err)
+	}
+	for _, bad := range []any{json.RawMessage("{bad"), json.Number("abc"), json.Number("")} {
+		if got, err := Marshal(bad); err == nil {
+			t.Errorf("%#v encoded as %s", bad, got)
+		}
 	}
 }
