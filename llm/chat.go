@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
+	"sync/atomic"
 
 	"github.com/burrgo/burr"
 )
@@ -24,8 +26,10 @@ const PromptInput = "prompt"
 //     answer appended.
 //
 // If the model fails, the step fails and the history is unchanged. If the
-// stream is stopped (burr.Stream.Stop), the partial answer is the result and
-// is appended, with finish_reason "stopped". opts add to the action's
+// stream is stopped (burr.Stream.Stop), the partial answer — exactly what the
+// consumer was shown — is the result and is appended, with finish_reason
+// "stopped"; a Stop that arrives while the model is silent aborts the request
+// at once (through burr.Stopping) rather than waiting for the next token. opts add to the action's
 // declarations (tags, more inputs…).
 func ChatAction(name string, m Model, opts ...burr.ActionOption) *burr.Action {
 	run := func(ctx context.Context, s burr.State, in burr.Inputs, yield burr.Yield) (burr.Result, burr.State, error) {
@@ -41,7 +45,32 @@ func ChatAction(name string, m Model, opts ...burr.ActionOption) *burr.Action {
 			}
 		}
 		history = append(slices.Clip(history), Message{Role: RoleUser, Content: prompt})
-		reply, err := m.Chat(ctx, history, func(text string) bool { return yield(text) })
+		// A Stop must not wait for the model's next token: it cancels the
+		// request, and what the consumer was shown becomes the answer.
+		reqCtx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		var stopped atomic.Bool
+		if ch := burr.Stopping(ctx); ch != nil {
+			go func() {
+				select {
+				case <-ch:
+					stopped.Store(true)
+					cancel()
+				case <-reqCtx.Done():
+				}
+			}()
+		}
+		var shown strings.Builder
+		reply, err := m.Chat(reqCtx, history, func(text string) bool {
+			if stopped.Load() || !yield(text) {
+				return false
+			}
+			shown.WriteString(text)
+			return true
+		})
+		if err != nil && stopped.Load() && ctx.Err() == nil {
+			reply, err = Reply{Content: shown.String(), FinishReason: FinishStopped}, nil
+		}
 		if err != nil {
 			return nil, s, err
 		}

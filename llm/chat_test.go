@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -172,5 +174,49 @@ func TestChatActionRejectsNonStringPrompt(t *testing.T) {
 	}
 	if _, _, err := stream.Get(); err == nil || !strings.Contains(err.Error(), `input "prompt" must be a string, not int`) {
 		t.Errorf("error %v", err)
+	}
+}
+
+// TestChatActionStopAbortsASilentModel: Stop arrives while the model has gone
+// quiet after its first token; the request is aborted at once and the token
+// the consumer saw is kept.
+func TestChatActionStopAbortsASilentModel(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		llmtest.StartStream(w)
+		llmtest.WriteChunk(w, "m", "Hello", "", "")
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	app := newChatApp(t, newModel(srv), nil)
+	stream, err := turn(context.Background(), app, "Hi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan string)
+	go func() {
+		var b strings.Builder
+		for item := range stream.All() {
+			b.WriteString(item.(string))
+		}
+		done <- b.String()
+	}()
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	if err := stream.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	select {
+	case got = <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Stop did not abort the silent model")
+	}
+	res, _, err := stream.Get()
+	if err != nil || got != "Hello" || res["content"] != "Hello" || res["finish_reason"] != llm.FinishStopped {
+		t.Fatalf("streamed %q, result %v, err %v (after %v)", got, res, err, time.Since(start))
+	}
+	if h := history(t, app); len(h) != 2 || h[1].Content != "Hello" {
+		t.Fatalf("history %v", h)
 	}
 }
