@@ -41,8 +41,10 @@
 // Application.StreamResult runs the application up to the streaming action and
 // returns a Stream: range over it (no goroutine is started), pull from it
 // (Next), finish it (Get), abandon it (Close), or stop it early and keep the
-// partial answer (Stop). The step's hooks, persistence and tracking are
-// settled exactly once, when the stream ends, whichever way it ends.
+// partial answer (Stop). An action that may wait long between items selects
+// on Stopping(ctx) to notice a Stop or Close at once. The step's hooks,
+// persistence and tracking are settled exactly once, when the stream ends,
+// whichever way it ends.
 //
 // # Observing and persisting
 //
