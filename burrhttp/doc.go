@@ -26,11 +26,14 @@
 // A client that disconnects cancels the request's context: the action's
 // yield returns false and its context is cancelled (an LLM request is
 // aborted), the step is abandoned, and the hooks see one end with the error.
+// A client that stops reading but keeps the connection open is treated the
+// same way once a write has waited SSE.WriteTimeout for it.
 // Streams lets another request stop a running stream ("stop generating"): the
 // partial result is committed and sent as the result event.
 //
 // Errors before the stream starts (the application is busy, an input is
-// missing, an earlier action failed) are plain HTTP errors: 409 for
-// burr.ErrBusy, 400 for a *burr.InputError, 500 otherwise, with a JSON body
-// {"error": "…"}.
+// missing, an earlier action failed or could not be saved) are plain HTTP
+// errors: 409 for burr.ErrBusy and burr.ErrConflict (another writer saved
+// that step of the application first), 400 for a *burr.InputError, 500
+// otherwise, with a JSON body {"error": "…"}.
 package burrhttp

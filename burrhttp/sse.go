@@ -15,12 +15,25 @@ import (
 // zero.
 const DefaultHeartbeat = 15 * time.Second
 
+// MinWriteTimeout is the least write timeout when SSE.WriteTimeout is zero:
+// the default is twice the heartbeat interval, and never less than this.
+const MinWriteTimeout = 30 * time.Second
+
 // SSE writes streamed steps as Server-Sent Events. The zero value is ready to
 // use; an SSE may be shared by every handler of a server.
 type SSE struct {
 	// Heartbeat is the interval of ": ping" comment lines; zero means
 	// DefaultHeartbeat, a negative value sends none.
 	Heartbeat time.Duration
+	// WriteTimeout bounds the writing of each event and heartbeat: a client
+	// that takes no data for that long (it stopped reading but keeps the
+	// connection open) is treated as gone, and its stream is closed as when
+	// it disconnects. Zero means twice the heartbeat interval and at least
+	// MinWriteTimeout; a negative value sets no limit, so that such a client
+	// holds the handler and the Application until the connection breaks.
+	// The limit replaces the server's WriteTimeout, which a stream may
+	// outlast.
+	WriteTimeout time.Duration
 	// Streams, when set, holds each stream under its app id while it runs, so
 	// that Streams.Stop can stop it from another request.
 	Streams *Streams
@@ -66,7 +79,7 @@ func (o *SSE) Stream(w http.ResponseWriter, r *http.Request, app *burr.Applicati
 		status := http.StatusInternalServerError
 		var inErr *burr.InputError
 		switch {
-		case errors.Is(err, burr.ErrBusy):
+		case errors.Is(err, burr.ErrBusy), errors.Is(err, burr.ErrConflict):
 			status = http.StatusConflict
 		case errors.As(err, &inErr):
 			status = http.StatusBadRequest
@@ -86,10 +99,10 @@ func (o *SSE) Stream(w http.ResponseWriter, r *http.Request, app *burr.Applicati
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
-	ew := &eventWriter{w: w, rc: http.NewResponseController(w)}
-	// A stream may outlast the server's WriteTimeout; the heartbeat shows the
-	// client is still there instead.
-	_ = ew.rc.SetWriteDeadline(time.Time{})
+	// A stream may outlast the server's WriteTimeout: each write gets its own
+	// deadline instead (see eventWriter.write), so that a client that stops
+	// reading cannot hold the handler forever.
+	ew := &eventWriter{w: w, rc: http.NewResponseController(w), timeout: o.writeTimeout()}
 	w.WriteHeader(http.StatusOK)
 	ew.event("start", start{AppID: app.AppID(), Action: action})
 
@@ -119,6 +132,11 @@ func (o *SSE) Stream(w http.ResponseWriter, r *http.Request, app *burr.Applicati
 		if !ew.event("item", item) {
 			break // the client is gone or the item cannot be encoded: abandon
 		}
+	}
+	if ew.gone() {
+		// The client is gone (the start event may have failed already, before
+		// the loop): make sure the step is abandoned rather than run on.
+		stream.Close()
 	}
 	res, state, err := stream.Get()
 	if ew.encErr != nil && errors.Is(err, burr.ErrStreamClosed) {
@@ -150,6 +168,13 @@ func (o *SSE) heartbeat() time.Duration {
 	return o.Heartbeat
 }
 
+func (o *SSE) writeTimeout() time.Duration {
+	if o.WriteTimeout != 0 {
+		return o.WriteTimeout
+	}
+	return max(2*o.heartbeat(), MinWriteTimeout)
+}
+
 func (o *SSE) message(err error) string {
 	if o.Error != nil {
 		return o.Error(err)
@@ -160,12 +185,13 @@ func (o *SSE) message(err error) string {
 // eventWriter writes events and heartbeats from two goroutines, one at a
 // time, flushing each.
 type eventWriter struct {
-	mu     sync.Mutex
-	w      http.ResponseWriter
-	rc     *http.ResponseController
-	buf    []byte
-	err    error // the first write or flush error: the client is gone
-	encErr error // an item or result that could not be encoded
+	mu      sync.Mutex
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration // of each write; negative: none
+	buf     []byte
+	err     error // the first write or flush error: the client is gone
+	encErr  error // an item or result that could not be encoded
 }
 
 // event writes one event; false means it was not written.
@@ -197,7 +223,17 @@ func (ew *eventWriter) ping() bool {
 	return ew.write([]byte(": ping\n\n"))
 }
 
+// write writes and flushes b, within the write timeout. A client that does
+// not take b in time is gone, like one whose connection broke.
 func (ew *eventWriter) write(b []byte) bool {
+	deadline := time.Time{}
+	if ew.timeout > 0 {
+		deadline = time.Now().Add(ew.timeout)
+	}
+	if err := ew.rc.SetWriteDeadline(deadline); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		ew.err = err
+		return false
+	}
 	if _, err := ew.w.Write(b); err != nil {
 		ew.err = err
 		return false

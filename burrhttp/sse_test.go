@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -353,4 +354,186 @@ func TestErrors(t *testing.T) {
 		}
 		<-errs
 	})
+}
+
+// TestClientThatStopsReadingIsDropped: a client that sends its request and
+// then never reads, keeping the connection open, must not hold the handler
+// and the Application: once a write has waited WriteTimeout, the stream is
+// closed as for a disconnect.
+func TestClientThatStopsReadingIsDropped(t *testing.T) {
+	big := strings.Repeat("x", 64<<10)
+	flood := burr.NewStreamingAction("count", func(ctx context.Context, s burr.State, in burr.Inputs, yield burr.Yield) (burr.Result, burr.State, error) {
+		for yield(big) {
+			if err := ctx.Err(); err != nil {
+				return nil, s, err
+			}
+		}
+		return burr.Result{}, s, nil
+	})
+	hooks := newEnds()
+	app := newApp(t, flood, hooks)
+	srv, errs := serve(t, app, &burrhttp.SSE{Heartbeat: 20 * time.Millisecond, WriteTimeout: 200 * time.Millisecond})
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() }) // runs before srv.Close: frees a stuck handler
+	if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: burr\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	// The client reads nothing from here on.
+	select {
+	case err := <-errs:
+		if err == nil {
+			t.Error("Stream returned nil for a client that stopped reading")
+		}
+		t.Logf("Stream returned: %v", err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the handler is still writing to a client that stopped reading")
+	}
+	select {
+	case <-hooks.ended:
+	case <-time.After(time.Second):
+		t.Fatal("the end-of-stream hook did not fire")
+	}
+	if _, streams := hooks.snapshot(); len(streams) != 1 || streams[0] == nil {
+		t.Errorf("stream ends %v, want one failed", streams)
+	}
+	// The application is free.
+	stream, err := app.StreamResult(context.Background(), burr.HaltAfter("count"))
+	if err != nil {
+		t.Fatalf("the application is not free after the client was dropped: %v", err)
+	}
+	stream.Close()
+	<-hooks.ended
+}
+
+// TestStreamOutlastsTheServersWriteTimeout: the server's WriteTimeout, which
+// a long stream outlasts, does not cut the stream: each write gets its own
+// deadline instead.
+func TestStreamOutlastsTheServersWriteTimeout(t *testing.T) {
+	app := newApp(t, counter(6, 30*time.Millisecond))
+	errs := make(chan error, 1)
+	sse := &burrhttp.SSE{Heartbeat: 10 * time.Millisecond}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		errs <- sse.Stream(w, r, app, burr.HaltAfter("count"))
+	}))
+	srv.Config.WriteTimeout = 50 * time.Millisecond
+	srv.Start()
+	t.Cleanup(srv.Close)
+	evs := collect(readEvents(get(t, context.Background(), srv.URL).Body))
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
+	if last := evs[len(evs)-1]; last.name != "result" {
+		t.Errorf("last event %v", last)
+	}
+}
+
+// TestStopStopsEveryStreamOfAnAppID: two Applications with one app id (two
+// turns of a conversation loaded from a persister) stream at once; Stop stops
+// both, and the end of a third does not unregister them.
+func TestStopStopsEveryStreamOfAnAppID(t *testing.T) {
+	var streams burrhttp.Streams
+	sse := &burrhttp.SSE{Heartbeat: -1, Streams: &streams}
+	const id = "conversation"
+	apps := make([]*burr.Application, 3)
+	for i := range apps {
+		a := counter(-1, time.Millisecond)
+		app, err := burr.New(context.Background(), burr.WithActions(a), burr.WithTransitions(burr.From("count").To("count")),
+			burr.WithEntrypoint("count"), burr.WithState(burr.State{}.Set("count", 0)), burr.WithAppID(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		apps[i] = app
+	}
+	errs := make(chan error, 3)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var i int
+		fmt.Sscan(r.URL.Query().Get("app"), &i)
+		errs <- sse.Stream(w, r, apps[i], burr.HaltAfter("count"))
+	}))
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	evs := make([]<-chan event, 3)
+	for i := range evs {
+		c := context.Background()
+		if i == 2 {
+			c = ctx
+		}
+		evs[i] = readEvents(get(t, c, fmt.Sprintf("%s?app=%d", srv.URL, i)).Body)
+		for ev := range evs[i] {
+			if ev.name == "item" {
+				break // streaming
+			}
+		}
+	}
+	cancel() // the third client leaves
+	if err := <-errs; err == nil {
+		t.Fatal("the abandoned stream returned nil")
+	}
+	if !streams.Running(id) {
+		t.Fatal("the end of one stream unregistered the others")
+	}
+	if !streams.Stop(id) {
+		t.Fatal("Stop found no stream")
+	}
+	for i := range 2 {
+		var last event
+		timeout := time.After(5 * time.Second)
+	read:
+		for {
+			select {
+			case ev, ok := <-evs[i]:
+				if !ok {
+					break read
+				}
+				last = ev
+			case <-timeout:
+				t.Fatalf("stream %d still runs after Stop", i)
+			}
+		}
+		if last.name != "result" {
+			t.Errorf("stream %d ended with %v", i, last)
+		}
+		if err := <-errs; err != nil {
+			t.Errorf("a stopped stream returned %v", err)
+		}
+	}
+	if streams.Running(id) || streams.Stop(id) {
+		t.Error("streams are still registered after they ended")
+	}
+}
+
+// conflicting is a persister whose every save loses a write conflict.
+type conflicting struct{}
+
+func (conflicting) Save(context.Context, burr.Record) error {
+	return fmt.Errorf("test store: %w", burr.ErrConflict)
+}
+
+// TestConflictBeforeTheStreamIs409: a step run on the way to the streaming
+// action (here "hello") that another writer saved first is a conflict, not an
+// internal error.
+func TestConflictBeforeTheStreamIs409(t *testing.T) {
+	hello := burr.NewAction("hello", func(ctx context.Context, s burr.State, in burr.Inputs) (burr.Result, burr.State, error) {
+		return burr.Result{}, s, nil
+	})
+	count := counter(3, 0)
+	app, err := burr.New(context.Background(), burr.WithActions(hello, count),
+		burr.WithTransitions(burr.From("hello").To("count"), burr.From("count").To("count")),
+		burr.WithEntrypoint("hello"), burr.WithState(burr.State{}.Set("count", 0)), burr.WithPersister(conflicting{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, errs := serve(t, app, &burrhttp.SSE{Heartbeat: -1})
+	resp := get(t, context.Background(), srv.URL)
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(body), "sequence id") {
+		t.Errorf("%d %s", resp.StatusCode, body)
+	}
+	if err := <-errs; !errors.Is(err, burr.ErrConflict) {
+		t.Errorf("Stream returned %v", err)
+	}
 }
