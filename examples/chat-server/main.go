@@ -12,15 +12,27 @@
 // (burr.WithInitializeFrom with burr.ResumeAtNextAction), runs one turn with
 // burrhttp, and saves it: no conversation lives in a server's memory between
 // requests, so a load balancer may send each request anywhere. Two turns of
-// one conversation sent at the same moment to two instances cannot both be
-// saved: the second gets burr.ErrConflict, reported to its client as an error
-// event.
+// one conversation sent at the same moment (to one instance or two) cannot
+// both be saved: the one saved second gets burr.ErrConflict. When that
+// happens before its answer starts (two first messages of a new conversation
+// both saving its opening step), the client gets 409 Conflict; once the answer
+// is streaming, an error event. Either way the client reloads the conversation
+// and sends its message again.
 //
 // The API:
 //
 //	GET  /api/chats/{id}           the conversation: {"app_id": …, "messages": [{"role", "content"}…]}
 //	POST /api/chats/{id}/messages  {"prompt": "…"}: one turn, answered as Server-Sent Events (see package burrhttp)
-//	POST /api/chats/{id}/stop      stop the answer being streamed (on this instance): 204, or 404
+//	POST /api/chats/{id}/stop      stop the answers being streamed (on this instance): 204, or 404
+//
+// Both POSTs must be sent with Content-Type: application/json (the stop
+// request may have an empty body), else they get 415: a page on another site
+// can send a plain form or a text/plain fetch without asking, but not this,
+// so it cannot post or stop messages in a user's name. A prompt that is empty
+// or only white space gets 400. Errors carry a JSON body {"error": "…"}, also
+// in error events: a clear message for what the client can fix (a missing
+// input, a conflict), a generic one for internal errors, whose details go to
+// the server's log.
 package main
 
 import (
@@ -32,11 +44,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"regexp"
+	"strings"
 	"syscall"
 	"time"
 
@@ -162,6 +176,7 @@ func newServer(store burr.Persister, m llm.Model) (*server, error) {
 	s.sse = &burrhttp.SSE{
 		Streams: &s.streams,
 		State:   func(burr.State) any { return nil }, // the page has the conversation already
+		Error:   clientMessage,
 	}
 	s.mux.Handle("GET /{$}", http.FileServerFS(page))
 	s.mux.HandleFunc("GET /api/chats/{id}", s.conversation)
@@ -200,7 +215,7 @@ func (s *server) conversation(w http.ResponseWriter, r *http.Request) {
 	app, err := s.load(r.Context(), id)
 	if err != nil {
 		slog.Error("loading a conversation", "app_id", id, "err", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": internalError})
 		return
 	}
 	messages := []llm.Message{}
@@ -218,27 +233,35 @@ func (s *server) message(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if !isJSON(w, r) {
+		return
+	}
 	var body struct {
 		Prompt string `json:"prompt"`
 	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&body); err != nil || body.Prompt == "" {
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&body); err != nil || strings.TrimSpace(body.Prompt) == "" {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": `send {"prompt": "…"} with a non-empty prompt`})
 		return
 	}
 	app, err := s.load(r.Context(), id)
 	if err != nil {
 		slog.Error("loading a conversation", "app_id", id, "err", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": internalError})
 		return
 	}
 	if err := s.sse.Stream(w, r, app, burr.HaltAfter("chat"), burr.WithInputs(burr.Inputs{llm.PromptInput: body.Prompt})); err != nil {
-		slog.Info("turn did not complete", "app_id", id, "err", err)
+		// A client that left or lost a conflict is no fault of the server's.
+		level := slog.LevelError
+		if clientMessage(err) != internalError || errors.Is(err, burr.ErrStreamClosed) || r.Context().Err() != nil {
+			level = slog.LevelInfo
+		}
+		slog.Log(r.Context(), level, "turn did not complete", "app_id", id, "err", err)
 	}
 }
 
 func (s *server) stop(w http.ResponseWriter, r *http.Request) {
 	id, ok := appID(w, r)
-	if !ok {
+	if !ok || !isJSON(w, r) {
 		return
 	}
 	if !s.streams.Stop(id) {
@@ -246,6 +269,40 @@ func (s *server) stop(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// isJSON reports whether the request is sent as application/json, or writes a
+// 415. Browsers send other sites' forms and text/plain fetches without asking
+// (no CORS preflight), but not application/json: requiring it keeps other
+// sites from posting or stopping messages with a user's cookies.
+func isJSON(w http.ResponseWriter, r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": "send the request with Content-Type: application/json"})
+		return false
+	}
+	return true
+}
+
+// internalError is what clients are told of an internal error; the server
+// logs the error itself.
+const internalError = "internal error: the answer failed, try again later"
+
+// clientMessage is the message a client gets for err (burrhttp.SSE.Error):
+// the error itself when the client can do something about it, a generic one
+// otherwise, since an internal error (a model's or a database's) may tell
+// more than a client should know.
+func clientMessage(err error) string {
+	var inErr *burr.InputError
+	switch {
+	case errors.As(err, &inErr):
+		return inErr.Error()
+	case errors.Is(err, burr.ErrConflict):
+		return "this conversation was changed by another message at the same time: reload it and send your message again"
+	case errors.Is(err, burr.ErrBusy):
+		return "this conversation is busy with another message: try again when it is answered"
+	}
+	return internalError
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

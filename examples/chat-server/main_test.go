@@ -56,6 +56,7 @@ func post(t *testing.T, ctx context.Context, base, id, prompt string) *http.Resp
 	t.Helper()
 	body, _ := json.Marshal(map[string]string{"prompt": prompt})
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/chats/"+id+"/messages", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +222,7 @@ func TestStopKeepsThePartialAnswer(t *testing.T) {
 			json.Unmarshal([]byte(ev.data), &s)
 			shown.WriteString(s)
 			if shown.Len() > 20 && shown.Len()-len(s) <= 20 {
-				stop, err := http.Post(srv.URL+"/api/chats/"+id+"/stop", "", nil)
+				stop, err := http.Post(srv.URL+"/api/chats/"+id+"/stop", "application/json", nil)
 				if err != nil || stop.StatusCode != http.StatusNoContent {
 					t.Fatalf("stop: %v %v", err, stop.Status)
 				}
@@ -243,18 +244,29 @@ func TestStopKeepsThePartialAnswer(t *testing.T) {
 
 func TestPageAndBadRequests(t *testing.T) {
 	_, srv := instance(t, openSQLite(t, filepath.Join(t.TempDir(), "chat.db")), &llm.Offline{})
+	const jsonType = "application/json"
 	for _, tc := range []struct {
-		method, path, body string
-		status             int
-		want               string
+		method, path, ctype, body string
+		status                    int
+		want                      string
 	}{
-		{"GET", "/", "", 200, "<title>Burr chat</title>"},
-		{"GET", "/api/chats/bad%20id", "", 400, "conversation id"},
-		{"POST", "/api/chats/x/messages", `{"prompt": ""}`, 400, "non-empty prompt"},
-		{"POST", "/api/chats/x/messages", `not json`, 400, "non-empty prompt"},
-		{"POST", "/api/chats/x/stop", "", 404, "no answer is being generated"},
+		{"GET", "/", "", "", 200, "<title>Burr chat</title>"},
+		{"GET", "/api/chats/bad%20id", "", "", 400, "conversation id"},
+		{"POST", "/api/chats/x/messages", jsonType, `{"prompt": ""}`, 400, "non-empty prompt"},
+		{"POST", "/api/chats/x/messages", jsonType, `{"prompt": " \n\t "}`, 400, "non-empty prompt"},
+		{"POST", "/api/chats/x/messages", jsonType, `not json`, 400, "non-empty prompt"},
+		{"POST", "/api/chats/x/messages", "application/json; charset=utf-8", `{"prompt": " "}`, 400, "non-empty prompt"},
+		{"POST", "/api/chats/x/messages", "text/plain", `{"prompt": "Hi"}`, 415, "Content-Type: application/json"},
+		{"POST", "/api/chats/x/messages", "application/x-www-form-urlencoded", `prompt=Hi`, 415, "Content-Type: application/json"},
+		{"POST", "/api/chats/x/messages", "", `{"prompt": "Hi"}`, 415, "Content-Type: application/json"},
+		{"POST", "/api/chats/x/stop", jsonType, "", 404, "no answer is being generated"},
+		{"POST", "/api/chats/x/stop", "text/plain", "", 415, "Content-Type: application/json"},
+		{"POST", "/api/chats/x/stop", "", "", 415, "Content-Type: application/json"},
 	} {
 		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(tc.body))
+		if tc.ctype != "" {
+			req.Header.Set("Content-Type", tc.ctype)
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -262,8 +274,172 @@ func TestPageAndBadRequests(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != tc.status || !strings.Contains(string(b), tc.want) {
-			t.Errorf("%s %s: %d %s", tc.method, tc.path, resp.StatusCode, b)
+			t.Errorf("%s %s (%s) %s: %d %s", tc.method, tc.path, tc.ctype, tc.body, resp.StatusCode, b)
 		}
+	}
+	http.DefaultClient.CloseIdleConnections()
+	if got := messages(t, srv.URL, "x"); len(got) != 0 {
+		t.Errorf("rejected requests left messages %v", got)
+	}
+}
+
+// TestCrossSiteRequestsCannotSendOrStop: what a page on another site can send
+// without a CORS preflight (a text/plain fetch, a form) neither sends a
+// message nor stops one.
+func TestCrossSiteRequestsCannotSendOrStop(t *testing.T) {
+	s, srv := instance(t, openSQLite(t, filepath.Join(t.TempDir(), "chat.db")), &llm.Offline{Delay: 2 * time.Millisecond})
+	id := newID()
+	crossSite := func(path, ctype, body string) int {
+		t.Helper()
+		resp, err := http.Post(srv.URL+"/api/chats/"+id+path, ctype, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := crossSite("/messages", "text/plain", `{"prompt": "Hi from elsewhere"}`); code != http.StatusUnsupportedMediaType {
+		t.Errorf("text/plain message: %d", code)
+	}
+	if got := messages(t, srv.URL, id); len(got) != 0 {
+		t.Fatalf("a cross-site message was answered: %v", got)
+	}
+
+	resp := post(t, context.Background(), srv.URL, id, "Tell me a long story")
+	var shown strings.Builder
+	var last event
+	stopped := false
+	for ev := range events(resp.Body) {
+		last = ev
+		if ev.name != "item" {
+			continue
+		}
+		var tok string
+		json.Unmarshal([]byte(ev.data), &tok)
+		shown.WriteString(tok)
+		if !stopped && shown.Len() > 20 {
+			stopped = true
+			for _, ctype := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""} {
+				if code := crossSite("/stop", ctype, ""); code != http.StatusUnsupportedMediaType {
+					t.Errorf("stop as %q: %d", ctype, code)
+				}
+			}
+			if !s.streams.Running(id) {
+				t.Error("a cross-site stop stopped the answer")
+			}
+		}
+	}
+	var r struct{ Result map[string]any }
+	json.Unmarshal([]byte(last.data), &r)
+	if last.name != "result" || r.Result["finish_reason"] != "stop" || r.Result["content"] != shown.String() {
+		t.Errorf("the answer did not run to its end: last event %v", last)
+	}
+	http.DefaultClient.CloseIdleConnections()
+}
+
+// TestConcurrentFirstMessages: first messages of a new conversation sent at
+// the same moment race to save its opening step and then their turn; the
+// losers get 409 Conflict (or, when they lose once answering, a conflict
+// error event), never 500, and the conversation keeps the turns of the
+// winners.
+func TestConcurrentFirstMessages(t *testing.T) {
+	_, srv := instance(t, openSQLite(t, filepath.Join(t.TempDir(), "chat.db")), &llm.Offline{})
+	const rounds, clients = 20, 6
+	statuses := map[int]int{}
+	conflicts := 0
+	for range rounds {
+		id := newID()
+		type outcome struct {
+			prompt string
+			status int
+			body   string
+			events []event
+		}
+		outcomes := make(chan outcome, clients)
+		start := make(chan struct{})
+		for i := range clients {
+			go func() {
+				<-start
+				prompt := fmt.Sprintf("Hello %d", i)
+				body, _ := json.Marshal(map[string]string{"prompt": prompt})
+				resp, err := http.Post(srv.URL+"/api/chats/"+id+"/messages", "application/json", bytes.NewReader(body))
+				if err != nil {
+					outcomes <- outcome{prompt: prompt, status: -1, body: err.Error()}
+					return
+				}
+				defer resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b, _ := io.ReadAll(resp.Body)
+					outcomes <- outcome{prompt: prompt, status: resp.StatusCode, body: string(b)}
+					return
+				}
+				var evs []event
+				for ev := range events(resp.Body) {
+					evs = append(evs, ev)
+				}
+				outcomes <- outcome{prompt: prompt, status: resp.StatusCode, events: evs}
+			}()
+		}
+		close(start)
+		answered := map[string]bool{}
+		for range clients {
+			o := <-outcomes
+			statuses[o.status]++
+			switch o.status {
+			case http.StatusOK:
+				last := o.events[len(o.events)-1]
+				switch {
+				case last.name == "result":
+					answered[o.prompt] = true
+				case last.name == "error" && strings.Contains(last.data, "changed by another message"):
+					conflicts++
+				default:
+					t.Errorf("last event %v", last)
+				}
+			case http.StatusConflict:
+				conflicts++
+				if !strings.Contains(o.body, "changed by another message") {
+					t.Errorf("409 body %s", o.body)
+				}
+			default:
+				t.Errorf("status %d: %s", o.status, o.body)
+			}
+		}
+		got := messages(t, srv.URL, id)
+		saved := map[string]bool{}
+		for _, m := range got {
+			if m.Role == llm.RoleUser {
+				saved[m.Content] = true
+			}
+		}
+		if len(answered) == 0 || len(got) != 2*len(answered) || fmt.Sprint(saved) != fmt.Sprint(answered) {
+			t.Errorf("answered %v, saved conversation %v", answered, got)
+		}
+	}
+	t.Logf("statuses %v, %d conflicts", statuses, conflicts)
+	if statuses[http.StatusConflict] == 0 {
+		t.Log("no conflict happened before an answer started")
+	}
+	http.DefaultClient.CloseIdleConnections()
+}
+
+func TestInternalErrorsAreNotShownToClients(t *testing.T) {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"error": {"message": "Incorrect API key provided: sk-secret", "type": "invalid_request_error"}}`)
+	}))
+	defer api.Close()
+	_, srv := instance(t, openSQLite(t, filepath.Join(t.TempDir(), "chat.db")),
+		llm.NewOpenAI(llm.WithBaseURL(api.URL+"/v1"), llm.WithAPIKey("sk-secret"), llm.WithMaxRetries(0)))
+	resp := post(t, context.Background(), srv.URL, newID(), "Hi")
+	var last event
+	for ev := range events(resp.Body) {
+		last = ev
+	}
+	if last.name != "error" || strings.Contains(last.data, "sk-secret") || !strings.Contains(last.data, internalError) {
+		t.Errorf("last event %v", last)
 	}
 	http.DefaultClient.CloseIdleConnections()
 }
