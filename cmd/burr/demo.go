@@ -29,9 +29,13 @@ Every turn is saved in SQLite (DIR/demo.db) and tracked for "burr ui"
 end: continue it later with --resume.
 
 Keys: Enter sends a message. Ctrl-C while an answer streams stops it and keeps
-what was said so far; a second Ctrl-C quits. Ctrl-C or Ctrl-D at the prompt
-quits. When standard input is not a terminal, each line is a message, and the
-demo quits at the end of the input.
+what was said so far; a second Ctrl-C abandons the answer (even when the model
+has gone silent) and quits. Ctrl-C or Ctrl-D at the prompt quits. When
+standard input is not a terminal, each line is a message, and the demo quits
+at the end of the input.
+
+Exit status: 0; 1 when a message failed or the input could not be read; 2 for
+bad usage; 130 when a second Ctrl-C abandoned an answer.
 
 Flags:
   --dir DIR          where to keep the database and tracking (default ~/.burr)
@@ -194,10 +198,14 @@ func (d *demo) replay() {
 	}
 }
 
+// maxLine is the longest message the demo reads, in bytes.
+const maxLine = 16 << 20
+
 // loop reads one message per line and answers each, until the end of the
 // input or Ctrl-C at the prompt. It returns the exit code.
 func (d *demo) loop(ctx context.Context, stdin io.Reader, interactive bool) int {
 	lines := make(chan string)
+	readErr := make(chan error, 1) // sent before lines is closed
 	left := make(chan struct{})
 	defer close(left)
 	go func() {
@@ -205,7 +213,7 @@ func (d *demo) loop(ctx context.Context, stdin io.Reader, interactive bool) int 
 		// with the process when the user quits at the prompt.
 		defer close(lines)
 		sc := bufio.NewScanner(stdin)
-		sc.Buffer(nil, 1<<20)
+		sc.Buffer(make([]byte, 0, 64<<10), maxLine)
 		for sc.Scan() {
 			select {
 			case lines <- sc.Text():
@@ -213,6 +221,7 @@ func (d *demo) loop(ctx context.Context, stdin io.Reader, interactive bool) int 
 				return
 			}
 		}
+		readErr <- sc.Err()
 	}()
 	failed := false
 	for {
@@ -232,6 +241,13 @@ func (d *demo) loop(ctx context.Context, stdin io.Reader, interactive bool) int 
 		if !ok {
 			if interactive {
 				fmt.Fprintln(d.stdout)
+			}
+			if err := <-readErr; err != nil {
+				if errors.Is(err, bufio.ErrTooLong) {
+					err = fmt.Errorf("%w (a message is at most %d MiB)", err, maxLine>>20)
+				}
+				fmt.Fprintf(d.stderr, "burr demo: reading input: %v\n", err)
+				return 1
 			}
 			return exitCode(failed)
 		}
@@ -261,49 +277,73 @@ func exitCode(failed bool) int {
 }
 
 // turn streams the answer to one message. A first Ctrl-C stops the answer
-// (the partial answer is kept); a second abandons it and asks to quit.
+// (the partial answer is kept); a second abandons it and asks to quit: it
+// cancels the turn's context, which aborts the model's request even when the
+// model has gone silent and the stop cannot reach the action. Should the
+// answer still not end, a third Ctrl-C quits without waiting for it.
 func (d *demo) turn(ctx context.Context, prompt string) (quit bool, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	stream, err := d.app.StreamResult(ctx, burr.HaltAfter("chat"), burr.WithInputs(burr.Inputs{llm.PromptInput: prompt}))
 	if err != nil {
 		return false, err
 	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		stops := 0
-		for {
-			select {
-			case <-done:
-				return
-			case <-d.interrupts:
-				if stops++; stops == 1 {
-					stream.Stop()
-				} else {
-					quit = true
-					stream.Close()
-					return
-				}
+	// The answer is read on its own goroutine, so that every Ctrl-C is
+	// handled here whatever the model does.
+	var (
+		printMu   sync.Mutex
+		abandoned bool // set when the turn returned without waiting for the answer
+	)
+	type outcome struct {
+		res burr.Result
+		err error
+	}
+	ended := make(chan outcome, 1)
+	go func() {
+		for item := range stream.All() {
+			printMu.Lock()
+			if !abandoned {
+				fmt.Fprint(d.stdout, item)
+			}
+			printMu.Unlock()
+		}
+		res, _, err := stream.Get()
+		ended <- outcome{res, err}
+	}()
+	for stops := 0; ; {
+		select {
+		case o := <-ended:
+			switch {
+			case quit:
+				fmt.Fprintln(d.stdout, " [abandoned]")
+				return true, nil
+			case o.err != nil:
+				fmt.Fprintln(d.stdout)
+				return false, o.err
+			case o.res["finish_reason"] == llm.FinishStopped:
+				fmt.Fprint(d.stdout, " [stopped]")
+			}
+			fmt.Fprint(d.stdout, "\n\n")
+			return false, nil
+		case <-d.interrupts:
+			switch stops++; stops {
+			case 1:
+				// Stop drives the stream itself if the reader has not
+				// started yet: keep this loop free for the next Ctrl-C.
+				go stream.Stop()
+			case 2:
+				quit = true
+				stream.Close()
+				cancel()
+			default:
+				printMu.Lock()
+				abandoned = true
+				fmt.Fprintln(d.stdout, " [abandoned]")
+				printMu.Unlock()
+				return true, nil
 			}
 		}
-	})
-	for item := range stream.All() {
-		fmt.Fprint(d.stdout, item)
 	}
-	close(done)
-	wg.Wait()
-	res, _, err := stream.Get()
-	switch {
-	case quit:
-		fmt.Fprintln(d.stdout, " [abandoned]")
-		return true, nil
-	case err != nil:
-		fmt.Fprintln(d.stdout)
-		return false, err
-	case res["finish_reason"] == llm.FinishStopped:
-		fmt.Fprint(d.stdout, " [stopped]")
-	}
-	fmt.Fprint(d.stdout, "\n\n")
-	return false, nil
 }
 
 // isTerminal reports whether r is a terminal (a character device).

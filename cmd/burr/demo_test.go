@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -204,5 +207,136 @@ func TestDemoUsageErrors(t *testing.T) {
 		if code != tc.code || !strings.Contains(errs, tc.want) {
 			t.Errorf("%v: exit %d, stderr:\n%s", tc.args, code, errs)
 		}
+	}
+}
+
+// failingReader returns its error once the reader before it is drained.
+type failingReader struct{ err error }
+
+func (r failingReader) Read([]byte) (int, error) { return 0, r.err }
+
+func TestDemoReadsLongLinesAndReportsInputErrors(t *testing.T) {
+	offlineEnv(t)
+	t.Run("a 2 MiB line is a message", func(t *testing.T) {
+		long := strings.Repeat("a", 2<<20)
+		code, out, errs := demoRun(t, strings.NewReader(long+"\nHi\n"), nil, "--dir", t.TempDir(), "--pace", "0")
+		if code != 0 || !strings.Contains(out, "> "+long+"\n"+llm.OfflinePrefix+` You said: "`+long+`".`) ||
+			!strings.Contains(out, "> Hi\n"+llm.OfflinePrefix) {
+			t.Errorf("exit %d, %d bytes of output\nstderr:\n%s", code, len(out), errs)
+		}
+	})
+	t.Run("read error", func(t *testing.T) {
+		stdin := io.MultiReader(strings.NewReader("Hello\n"), failingReader{errors.New("the disk is on fire")})
+		code, out, errs := demoRun(t, stdin, nil, "--dir", t.TempDir(), "--pace", "0")
+		if code != 1 || !strings.Contains(errs, "burr demo: reading input: the disk is on fire\n") || !strings.Contains(out, `You said: "Hello"`) {
+			t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+		}
+	})
+	t.Run("line over the limit", func(t *testing.T) {
+		stdin := io.MultiReader(strings.NewReader("Hello\n"), strings.NewReader(strings.Repeat("b", maxLine+1)+"\nNot read\n"))
+		code, out, errs := demoRun(t, stdin, nil, "--dir", t.TempDir(), "--pace", "0")
+		if code != 1 || !strings.Contains(errs, "burr demo: reading input: bufio.Scanner: token too long") ||
+			!strings.Contains(out, `You said: "Hello"`) || strings.Contains(out, "Not read") {
+			t.Errorf("exit %d\nstdout:\n%.2000s\nstderr:\n%s", code, out, errs)
+		}
+	})
+}
+
+// TestDemoTwoCtrlCsQuitWhileTheModelIsSilent: the model sends one piece of
+// its answer and then nothing, holding the request open. The first Ctrl-C
+// asks the answer to stop; the second must end the demo, whether or not the
+// stop reached the silent model.
+func TestDemoTwoCtrlCsQuitWhileTheModelIsSilent(t *testing.T) {
+	requests := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		llmtest.StartStream(w)
+		llmtest.WriteChunk(w, "m1", "", "assistant", "")
+		llmtest.WriteChunk(w, "m1", "Thinking", "", "")
+		requests <- struct{}{}
+		<-r.Context().Done() // silent until the client goes
+	}))
+	defer srv.Close()
+	defer srv.CloseClientConnections() // frees the handler if the demo is stuck
+	t.Setenv("OPENAI_API_KEY", "sk-test")
+	t.Setenv("OPENAI_BASE_URL", "")
+	dir := t.TempDir()
+	stdin, w := io.Pipe()
+	defer w.Close()
+	interrupts := make(chan os.Signal, 1)
+	var out, errb lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(context.Background(), []string{"demo", "--dir", dir, "--base-url", srv.URL + "/v1"}, stdin, &out, &errb, interrupts)
+	}()
+	io.WriteString(w, "Hi\n")
+	<-requests
+	waitFor(t, out.String, "Thinking")
+	interrupts <- os.Interrupt // stop the answer
+	interrupts <- os.Interrupt // quit
+	var code int
+	select {
+	case code = <-done:
+	case <-time.After(3 * time.Second):
+		t.Fatalf("two Ctrl-Cs did not end the demo while the model was silent\nstdout:\n%s\nstderr:\n%s", out.String(), errb.String())
+	}
+	// Either the stop reached the model (the partial answer is kept, and the
+	// second Ctrl-C quit at the prompt) or the second Ctrl-C abandoned it.
+	switch o := out.String(); {
+	case strings.Contains(o, "Thinking [abandoned]\n"):
+		if code != 130 {
+			t.Errorf("exit %d after abandoning the answer, want 130", code)
+		}
+		if h := savedHistory(t, dir, appIDIn(t, errb.String())); len(h) != 1 {
+			t.Errorf("an abandoned turn was saved: %v", h)
+		}
+	case strings.Contains(o, "Thinking [stopped]\n"):
+		if code != 0 {
+			t.Errorf("exit %d after quitting at the prompt, want 0", code)
+		}
+	default:
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, o, errb.String())
+	}
+}
+
+// TestDemoThirdCtrlCQuitsWithoutWaiting: if the answer does not end after the
+// second Ctrl-C (an action that ignores its context), a third quits anyway.
+func TestDemoThirdCtrlCQuitsWithoutWaiting(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	started := make(chan struct{}, 1)
+	deaf := burr.NewStreamingAction("chat", func(ctx context.Context, s burr.State, in burr.Inputs, yield burr.Yield) (burr.Result, burr.State, error) {
+		yield("Thinking")
+		started <- struct{}{}
+		<-release // ignores its context and every stop
+		return burr.Result{}, s, nil
+	}, burr.OptionalInputs(llm.PromptInput))
+	app, err := burr.New(context.Background(), burr.WithActions(deaf), burr.WithTransitions(burr.From("chat").To("chat")), burr.WithEntrypoint("chat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	interrupts := make(chan os.Signal, 1)
+	var out lockedBuffer
+	d := &demo{app: app, stdout: &out, stderr: &out, interrupts: interrupts}
+	type turned struct {
+		quit bool
+		err  error
+	}
+	done := make(chan turned, 1)
+	go func() {
+		quit, err := d.turn(context.Background(), "Hi")
+		done <- turned{quit, err}
+	}()
+	<-started
+	for range 3 {
+		interrupts <- os.Interrupt
+	}
+	select {
+	case r := <-done:
+		if !r.quit || r.err != nil || !strings.Contains(out.String(), "Thinking [abandoned]\n") {
+			t.Errorf("quit %v, err %v, output %q", r.quit, r.err, out.String())
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("a third Ctrl-C did not end the turn")
 	}
 }
