@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -383,4 +384,71 @@ func ReplaceNonFinite(b []byte) []byte {
 		return nil
 	}
 	return append(out, b[last:]...)
+}
+
+// ToPydantic rewrites the floats of compact JSON written by Append (Python's
+// repr style) in the style of pydantic's model_dump_json, which Burr uses for
+// log.jsonl and children.jsonl: a float with exponent -5 is written as a
+// decimal (1e-05 becomes 0.00001), and negative exponents lose their zero
+// padding (1.5e-07 becomes 1.5e-7). Other floats are the same in both styles.
+// It returns b itself when there is nothing to rewrite, which is the common
+// case and costs one scan.
+func ToPydantic(b []byte) []byte {
+	if bytes.Index(b, []byte("e-")) < 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b)+8)
+	inString := false
+	for i := 0; i < len(b); {
+		c := b[i]
+		if inString {
+			out = append(out, c)
+			switch c {
+			case '\\':
+				out = append(out, b[i+1])
+				i += 2
+				continue
+			case '"':
+				inString = false
+			}
+			i++
+			continue
+		}
+		if c == '"' {
+			inString = true
+			out = append(out, c)
+			i++
+			continue
+		}
+		if c != '-' && (c < '0' || c > '9') {
+			out = append(out, c)
+			i++
+			continue
+		}
+		j := i
+		for j < len(b) && strings.IndexByte("+-0123456789.eE", b[j]) >= 0 {
+			j++
+		}
+		out = appendPydanticNumber(out, b[i:j])
+		i = j
+	}
+	return out
+}
+
+func appendPydanticNumber(out, num []byte) []byte {
+	e := bytes.IndexByte(num, 'e')
+	if e < 0 || e+1 >= len(num) || num[e+1] != '-' {
+		return append(out, num...)
+	}
+	exp := num[e+2:]
+	if string(exp) == "05" {
+		if f, err := strconv.ParseFloat(string(num), 64); err == nil {
+			return strconv.AppendFloat(out, f, 'f', -1, 64)
+		}
+	}
+	for len(exp) > 1 && exp[0] == '0' {
+		exp = exp[1:]
+	}
+	out = append(out, num[:e+2]...)
+	return append(out, exp...)
 }

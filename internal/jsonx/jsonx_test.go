@@ -93,3 +93,26 @@ func TestRawValuesAreChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestToPydantic checks against what pydantic 2.13's model_dump_json writes.
+func TestToPydantic(t *testing.T) {
+	cases := map[float64]string{
+		1e-5: "0.00001", 2.5e-5: "0.000025", 1.5e-7: "1.5e-7", 1e-6: "1e-6", 1e16: "1e+16",
+		1.5e16: "1.5e+16", 123456789.123: "123456789.123", 0.1: "0.1", 1e-4: "0.0001", 1e22: "1e+22",
+		1e15: "1000000000000000.0", 5e-324: "5e-324", -1e-5: "-0.00001", -2.5e-7: "-2.5e-7",
+	}
+	for f, want := range cases {
+		b, err := Marshal(map[string]any{"v": f, "s": "1e-05 in a string"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `{"s":"1e-05 in a string","v":` + want + `}`
+		if got := string(ToPydantic(b)); got != want {
+			t.Errorf("%v: got %s, want %s", f, got, want)
+		}
+	}
+	plain := []byte(`{"a":1.5,"b":"x"}`)
+	if got := ToPydantic(plain); &got[0] != &plain[0] {
+		t.Error("rewrote a line without negative exponents")
+	}
+}
