@@ -29,6 +29,10 @@ var ErrNotFound = fmt.Errorf("tracking: %w", burr.ErrNotFound)
 // entry's action; its status is failed when the entry holds an exception and
 // completed otherwise; CreatedAt is the log file's modification time.
 //
+// Lines that are not valid JSON are skipped, so that an application whose
+// process crashed in the middle of writing a line can be resumed from the
+// last whole entry.
+//
 // The partition key is not part of the file layout (as in Burr): it is copied
 // to the record but not checked. Load works on logs written by Python Burr.
 //
@@ -99,14 +103,17 @@ var (
 
 // findEndEntry returns the end_entry line to load and its sequence id: the
 // last one, or the last one with sequence id want. It returns a nil line when
-// there is none.
+// there is none. It reads the lines from the end.
+//
+// Lines that are not valid JSON are skipped: a process that crashed, or ran
+// out of disk, in the middle of a line leaves part of it behind (at the end
+// of the file, or in the middle once the application has been resumed), and
+// the entries around it are whole.
 func findEndEntry(data []byte, want int) ([]byte, int, error) {
-	var found []byte
-	foundSeq := 0
 	for len(data) > 0 {
 		var line []byte
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
+		if i := bytes.LastIndexByte(data, '\n'); i >= 0 {
+			line, data = data[i+1:], data[:i]
 		} else {
 			line, data = data, nil
 		}
@@ -120,17 +127,21 @@ func findEndEntry(data []byte, want int) ([]byte, int, error) {
 		}
 		seq, err := lineSequenceID(line)
 		if err != nil {
+			if !json.Valid(line) {
+				continue
+			}
 			return nil, 0, err
 		}
-		if want == burr.Latest || seq == want {
-			found, foundSeq = line, seq
+		if (want == burr.Latest || seq == want) && json.Valid(line) {
+			return line, seq, nil
 		}
 	}
-	return found, foundSeq, nil
+	return nil, 0, nil
 }
 
 // isEndEntry tells end_entry lines from the others; Burr and this package
-// write "type" first, so the common case is a prefix test.
+// write "type" first, so the common case is a prefix test. A line that is
+// not valid JSON is not an entry.
 func isEndEntry(line []byte) (bool, error) {
 	if len(line) == 0 {
 		return false, nil
@@ -145,6 +156,9 @@ func isEndEntry(line []byte) (bool, error) {
 		Type string `json:"type"`
 	}
 	if err := json.Unmarshal(line, &head); err != nil {
+		if !json.Valid(line) {
+			return false, nil
+		}
 		return false, fmt.Errorf("bad line %.60q: %w", line, err)
 	}
 	return head.Type == "end_entry", nil

@@ -1,6 +1,8 @@
 package tracking
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,8 +11,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/burrgo/burr"
@@ -42,7 +47,11 @@ var projectName = regexp.MustCompile(`^[a-zA-Z0-9_\-:]+$`)
 //
 // Every event is one line, written with a single write call to a file opened
 // for appending and not buffered, so that a reader (the UI) never sees half a
-// line and a crash of the process loses nothing already logged.
+// line and a crash of the process loses nothing already logged. A line that
+// could only be written in part (disk full) is taken back, and a log whose
+// last line was cut short by a crash gets a newline before anything is
+// appended to it, so that every line written starts on a line of its own.
+// graph.json and metadata.json appear whole or not at all.
 //
 // A LocalTracker is safe for concurrent use: one value may serve any number of
 // applications running at once, and spans may be opened on several goroutines.
@@ -64,23 +73,32 @@ type LocalTracker struct {
 	maxOpen  int
 	children *sync.Mutex // serialises children.jsonl appends; shared with copies
 
-	mu   sync.Mutex // guards logs, tick
+	mu   sync.Mutex // guards logs, tick, open
 	logs map[string]*appLog
 	tick uint64
+	open int // logs in the map with an open file; at most maxOpen
 
 	errMu sync.Mutex
 	err   error
 }
 
 // appLog is one application's open log.jsonl and its line buffer.
+//
+// Locks are taken in the order LocalTracker.mu, then appLog.mu; nothing
+// that holds an appLog.mu waits for LocalTracker.mu, and the error handler
+// is never called with either held, so it may call back into the tracker.
 type appLog struct {
 	mu      sync.Mutex // guards everything below, and serialises writes
-	f       *os.File
+	f       *os.File   // changed only with LocalTracker.mu held too
 	buf     []byte
 	dead    bool      // a write failed or the file was removed: drop lines
 	checked time.Time // when checkRemoved last looked
 	gone    bool      // evicted or closed: look the app up again
 	lastUse uint64    // guarded by LocalTracker.mu
+
+	// waiting counts the goroutines that found this log in the map and
+	// are about to lock it: eviction leaves such a log alone while it can.
+	waiting atomic.Int32
 }
 
 // Option configures a LocalTracker.
@@ -93,7 +111,8 @@ func WithStorageDir(dir string) Option { return func(t *LocalTracker) { t.rawDir
 
 // WithErrorHandler sets a function called once, with the first error the
 // tracker meets while writing. It is called on the goroutine of the hook that
-// failed and must not block for long.
+// failed, with none of the tracker's locks held (it may call the tracker, for
+// example Close), and must not block for long.
 func WithErrorHandler(fn func(error)) Option { return func(t *LocalTracker) { t.onError = fn } }
 
 // WithLogger sets the logger the first write error is logged to; the default
@@ -101,9 +120,9 @@ func WithErrorHandler(fn func(error)) Option { return func(t *LocalTracker) { t.
 func WithLogger(l *slog.Logger) Option { return func(t *LocalTracker) { t.logger = l } }
 
 // WithMaxOpenFiles bounds how many log files the tracker keeps open at once
-// (default 256). A server running many applications closes the least
-// recently used file beyond the bound and reopens it when that application
-// writes again.
+// (default 256), however many applications write at the same time. A server
+// running many applications closes the least recently used files beyond the
+// bound and reopens a file when its application writes again.
 func WithMaxOpenFiles(n int) Option {
 	return func(t *LocalTracker) {
 		if n > 0 {
@@ -187,6 +206,7 @@ func (t *LocalTracker) Close() error {
 		l.mu.Unlock()
 		delete(t.logs, id)
 	}
+	t.open = 0
 	return errors.Join(errs...)
 }
 
@@ -217,13 +237,19 @@ func (t *LocalTracker) lock(appID string) *appLog {
 	for {
 		t.mu.Lock()
 		l := t.logs[appID]
+		var err error
 		if l == nil {
-			l = t.openLocked(appID)
+			l, err = t.openLocked(appID)
 		}
 		t.tick++
 		l.lastUse = t.tick
+		l.waiting.Add(1)
 		t.mu.Unlock()
+		if err != nil {
+			t.report(err) // no lock held: the handler may call the tracker
+		}
 		l.mu.Lock()
+		l.waiting.Add(-1)
 		if !l.gone {
 			if l.dead {
 				l.mu.Unlock()
@@ -235,46 +261,85 @@ func (t *LocalTracker) lock(appID string) *appLog {
 	}
 }
 
-// openLocked opens log.jsonl of an application and registers it, closing the
-// least recently used log when too many are open. t.mu is held.
-func (t *LocalTracker) openLocked(appID string) *appLog {
+// openLocked opens log.jsonl of an application and registers it, first
+// closing the least recently used logs when too many are open. A log that
+// cannot be opened is registered dead and the error returned, to be
+// reported once t.mu is released. t.mu is held.
+func (t *LocalTracker) openLocked(appID string) (*appLog, error) {
 	l := &appLog{buf: make([]byte, 0, 512)}
+	t.logs[appID] = l
 	if err := validAppID(appID); err != nil {
 		l.dead = true
-		t.report(err)
-	} else if f, err := openLog(t.appDir(appID)); err != nil {
+		return l, err
+	}
+	t.evictLocked()
+	f, err := openLog(t.appDir(appID))
+	if err != nil {
 		l.dead = true
-		t.report(err)
-	} else {
-		l.f = f
+		return l, err
 	}
-	if len(t.logs) >= t.maxOpen {
-		t.evictLocked()
-	}
-	t.logs[appID] = l
-	return l
+	l.f = f
+	t.open++
+	return l, nil
 }
 
-// evictLocked closes the least recently used log that is not busy. t.mu is
-// held; a log's lock is only tried, never waited for.
+// evictLocked closes open logs, least recently used first, until fewer
+// than maxOpen are open. It first closes only logs that are idle (not
+// being written, nor about to be); when all of them are busy it waits for
+// the least recently used one to be free, which is short: no one holds a
+// log's lock for longer than it takes to write a line. t.mu is held.
 func (t *LocalTracker) evictLocked() {
-	var victimID string
-	var victim *appLog
-	for id, l := range t.logs {
-		if victim == nil || l.lastUse < victim.lastUse {
-			victimID, victim = id, l
-		}
-	}
-	if victim == nil || !victim.mu.TryLock() {
+	if t.open < t.maxOpen {
 		return
 	}
-	if victim.f != nil {
-		_ = victim.f.Close()
-		victim.f = nil
+	type candidate struct {
+		id string
+		l  *appLog
 	}
-	victim.gone = true
-	victim.mu.Unlock()
-	delete(t.logs, victimID)
+	var open []candidate
+	for id, l := range t.logs {
+		if l.f != nil {
+			open = append(open, candidate{id, l})
+		}
+	}
+	slices.SortFunc(open, func(a, b candidate) int { return cmp.Compare(a.l.lastUse, b.l.lastUse) })
+	for _, c := range open {
+		if t.open < t.maxOpen {
+			return
+		}
+		if c.l.waiting.Load() == 0 && c.l.mu.TryLock() {
+			t.closeLocked(c.id, c.l)
+			c.l.mu.Unlock()
+		}
+	}
+	for _, c := range open {
+		if t.open < t.maxOpen {
+			return
+		}
+		if c.l.f == nil {
+			continue // closed by the first pass
+		}
+		c.l.mu.Lock() // lock order: t.mu, then a log's mu
+		t.closeLocked(c.id, c.l)
+		c.l.mu.Unlock()
+	}
+}
+
+// closeLocked closes the file of a log and forgets the log, so that the
+// application's next event opens the file again. A dead log stays
+// registered, without its file, so that the application stays untracked.
+// t.mu and l.mu are held.
+func (t *LocalTracker) closeLocked(id string, l *appLog) {
+	if l.f != nil {
+		_ = l.f.Close()
+		l.f = nil
+		t.open--
+	}
+	if l.dead {
+		return
+	}
+	l.gone = true
+	delete(t.logs, id)
 }
 
 // validAppID refuses app ids that would escape the project directory.
@@ -289,18 +354,46 @@ func openLog(dir string) (*os.File, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("tracking: %w", err)
 	}
-	f, err := os.OpenFile(filepath.Join(dir, LogFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	// Read-write, so that a failed write can be checked and taken back.
+	f, err := os.OpenFile(filepath.Join(dir, LogFile), os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
+		return nil, fmt.Errorf("tracking: %w", err)
+	}
+	if err := endLine(f); err != nil {
+		f.Close()
 		return nil, fmt.Errorf("tracking: %w", err)
 	}
 	return f, nil
 }
 
+// endLine ends the last line of a log that does not end with a newline (a
+// process crashed in the middle of a line, or the disk filled up), so that
+// the lines appended next each start on a line of their own. Readers skip
+// the broken line; Load ignores it.
+func endLine(f *os.File) error {
+	fi, err := f.Stat()
+	if err != nil || fi.Size() == 0 {
+		return err
+	}
+	var last [1]byte
+	if _, err := f.ReadAt(last[:], fi.Size()-1); err != nil {
+		return err
+	}
+	if last[0] == '\n' {
+		return nil
+	}
+	_, err = f.Write([]byte{'\n'})
+	return err
+}
+
 // flush writes the line(s) in l.buf with one write call, then unlocks l.
 func (t *LocalTracker) flush(l *appLog) {
-	_, err := l.f.Write(l.buf)
+	n, err := l.f.Write(l.buf)
 	if err != nil {
 		l.dead = true
+		if n > 0 {
+			takeBack(l.f, l.buf[:n])
+		}
 	}
 	if cap(l.buf) > 1<<20 {
 		l.buf = make([]byte, 0, 512) // do not keep a huge state's buffer forever
@@ -311,6 +404,28 @@ func (t *LocalTracker) flush(l *appLog) {
 	}
 }
 
+// takeBack removes the part of a line a failed write left at the end of the
+// file (written is what the write managed to write), so that the next line
+// any writer appends does not continue it. The partial line is cut only if
+// it is still the end of the file; otherwise, or if the file cannot be
+// truncated, a newline ends it.
+func takeBack(f *os.File, written []byte) {
+	partial := written[bytes.LastIndexByte(written, '\n')+1:]
+	if len(partial) == 0 {
+		return // whole lines only
+	}
+	if fi, err := f.Stat(); err == nil {
+		start := fi.Size() - int64(len(partial))
+		end := make([]byte, len(partial))
+		if start >= 0 {
+			if _, err := f.ReadAt(end, start); err == nil && bytes.Equal(end, partial) && f.Truncate(start) == nil {
+				return
+			}
+		}
+	}
+	_, _ = f.Write([]byte{'\n'})
+}
+
 // removalCheckInterval is how often, at most, the tracker checks that an
 // application's log file still exists: a stat costs about a sixth of a line's
 // write, too much to pay on every step.
@@ -319,18 +434,18 @@ const removalCheckInterval = 100 * time.Millisecond
 // checkRemoved stops writing an application whose log file was deleted (its
 // directory removed mid-run): on most systems writes to a deleted file
 // succeed and would be lost silently. It looks at the end of a step, at most
-// once per removalCheckInterval. l is locked.
-func (t *LocalTracker) checkRemoved(l *appLog, now time.Time) bool {
+// once per removalCheckInterval. l is locked; the error it returns is to be
+// reported once l is unlocked.
+func (t *LocalTracker) checkRemoved(l *appLog, now time.Time) error {
 	if now.Sub(l.checked) < removalCheckInterval {
-		return false
+		return nil
 	}
 	l.checked = now
 	if !removed(l.f) {
-		return false
+		return nil
 	}
 	l.dead = true
-	t.report(fmt.Errorf("tracking: %s was removed while the application was running", l.f.Name()))
-	return true
+	return fmt.Errorf("tracking: %s was removed while the application was running", l.f.Name())
 }
 
 // PostApplicationCreate creates the application's directory and log.jsonl,
@@ -363,8 +478,41 @@ func (t *LocalTracker) PostApplicationCreate(ctx context.Context, e *burr.Applic
 	return nil
 }
 
-// writeOnce creates path with data unless it exists.
+// writeOnce creates path with data unless it exists. The data is written
+// to a temporary file in the same directory first, which is then linked to
+// path: a reader sees either no file or the whole of it, never an empty or
+// half-written one, and an existing file is never replaced. On a file
+// system without hard links the file is created in place.
 func writeOnce(path string, data []byte) error {
+	if _, err := os.Lstat(path); err == nil {
+		return nil
+	}
+	dir, name := filepath.Split(path)
+	tmp, err := os.CreateTemp(dir, "."+name+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("tracking: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("tracking: %w", err)
+	}
+	err = os.Link(tmp.Name(), path)
+	switch {
+	case err == nil, errors.Is(err, os.ErrExist):
+		return nil
+	case errors.Is(err, errors.ErrUnsupported), errors.Is(err, syscall.EPERM), errors.Is(err, syscall.EOPNOTSUPP):
+		return writeInPlace(path, data)
+	}
+	return fmt.Errorf("tracking: %w", err)
+}
+
+// writeInPlace creates path with data unless it exists, for file systems
+// without hard links.
+func writeInPlace(path string, data []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, os.ErrExist) {
 		return nil
@@ -377,6 +525,7 @@ func writeOnce(path string, data []byte) error {
 		err = cerr
 	}
 	if err != nil {
+		os.Remove(path) // do not leave a partial file behind
 		return fmt.Errorf("tracking: %w", err)
 	}
 	return nil
@@ -428,8 +577,9 @@ func (t *LocalTracker) PreRunStep(ctx context.Context, e *burr.StepStart) error 
 // error's text and the state before the step.
 func (t *LocalTracker) PostRunStep(ctx context.Context, e *burr.StepEnd) error {
 	if l := t.lock(e.AppID); l != nil {
-		if t.checkRemoved(l, e.Time) {
+		if err := t.checkRemoved(l, e.Time); err != nil {
 			l.mu.Unlock()
+			t.report(err)
 			return nil
 		}
 		l.buf = appendEndEntry(l.buf[:0], e)
