@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/burrgo/burr"
+	"github.com/burrgo/burr/internal/jsonx"
 )
 
 // The file names Burr uses inside an application's directory.
@@ -388,6 +389,7 @@ func endLine(f *os.File) error {
 
 // flush writes the line(s) in l.buf with one write call, then unlocks l.
 func (t *LocalTracker) flush(l *appLog) {
+	l.buf = jsonx.ToPydantic(l.buf) // pydantic's float style; a no-op for most lines
 	n, err := l.f.Write(l.buf)
 	if err != nil {
 		l.dead = true
