@@ -242,3 +242,51 @@ func TestBrowserLiveUpdate(t *testing.T) {
 	}
 	screenshot(t, ctx, "live-after")
 }
+
+// The page picks up graph.json written after it loaded, and a log replaced
+// by another run's.
+func TestBrowserLateGraphAndReplacedLog(t *testing.T) {
+	dir := t.TempDir()
+	appDir := fixture.WriteRun(t, dir, "live", "run-1", "", "", fixture.Begin0, fixture.End0)
+	url := serve(t, dir)
+	ctx := browser(t)
+	poll := func(cond string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(10*time.Second))(ctx, tg)
+			return err
+		})
+	}
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(url+"/projects/live/apps/run-1"),
+		chromedp.WaitVisible(chromedp.CSS("#step-0")),
+		poll(`document.getElementById("live").textContent === "live"`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixture.MustWrite(t, filepath.Join(appDir, "graph.json"), fixture.CounterGraph)
+	fixture.MustWrite(t, filepath.Join(appDir, "metadata.json"), fixture.MetaPK)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#graph svg.graph"))); err != nil {
+		t.Fatalf("the graph never appeared: %v", err)
+	}
+
+	other := filepath.Join(appDir, "other.jsonl")
+	fixture.MustWrite(t, other, fixture.Begin2+"\n"+fixture.End2+"\n")
+	if err := os.Rename(other, filepath.Join(appDir, "log.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.WaitVisible(chromedp.CSS("#step-2")),
+		poll(`document.getElementById("step-0") === null`),
+	); err != nil {
+		t.Fatalf("the replaced log was not shown: %v", err)
+	}
+	live, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#live")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(live, "reloaded") {
+		t.Errorf("live indicator = %q", live)
+	}
+	screenshot(t, ctx, "live-replaced")
+}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"slices"
 	"strconv"
 	"time"
 
@@ -13,10 +15,13 @@ import (
 
 // liveUpdate is the data of one "update" event. Lines are the raw log
 // lines added since the previous event; the other fields are fragments of
-// the application page rendered again, which the page swaps in.
+// the application page rendered again, which the page swaps in. Reset
+// says that the log was replaced or truncated: Lines then start from the
+// beginning of the new file, and the fragments show it alone.
 type liveUpdate struct {
 	Offset   int64        `json:"offset"`
 	Lines    []string     `json:"lines"`
+	Reset    bool         `json:"reset,omitempty"`
 	Status   store.Status `json:"status"`
 	Summary  string       `json:"summary"`
 	Steps    string       `json:"steps"`
@@ -31,9 +36,13 @@ const heartbeat = 15 * time.Second
 // handleEvents tails log.jsonl of one application and pushes each batch
 // of new complete lines as a Server-Sent Event. The client says where its
 // page stopped (query "offset", or Last-Event-ID when EventSource
-// reconnects); the stream starts with an update when the file has grown
-// since. The file is polled: its size is checked every s.poll, which
-// needs no platform file-watching.
+// reconnects), and whether the page lacked graph.json or metadata.json
+// (query "graph=0", "metadata=0"); the stream starts with an update when
+// the file has grown since, or those files have appeared. The file is
+// polled: it is checked every s.poll, which needs no platform
+// file-watching. A log replaced by another file, or truncated, is read
+// again from the start; graph.json and metadata.json, which the tracker
+// writes after creating the log, are read again until they exist.
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	project, id := r.PathValue("project"), r.PathValue("app")
 	app, err := s.store.App(project, id)
@@ -51,8 +60,9 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	defer s.streams.Done()
 
+	q := r.URL.Query()
 	since := int64(-1)
-	for _, v := range []string{r.Header.Get("Last-Event-ID"), r.URL.Query().Get("offset")} {
+	for _, v := range []string{r.Header.Get("Last-Event-ID"), q.Get("offset")} {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
 			since = n
 			break
@@ -70,19 +80,33 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// The log as the page knows it: complete lines up to app.Offset.
-	lg, offset := app.Log, app.Offset
-	if since >= 0 && since != offset {
-		// The page is older (or from another file): send what it lacks,
-		// or everything when its offset makes no sense any more.
-		var fresh []byte
-		if since < offset {
-			if data, _, err := s.store.ReadFrom(project, id, since); err == nil {
-				fresh = data[:min(int64(len(data)), offset-since)]
+	// The log as the page knows it: complete lines up to app.Offset of
+	// the file ident.
+	lg, offset, ident := app.Log, app.Offset, app.LogInfo
+	if since >= 0 {
+		lacked := (q.Get("graph") == "0" && app.Graph != nil) || (q.Get("metadata") == "0" && app.Metadata != nil)
+		switch {
+		case since < offset:
+			// The page is older: send what it lacks, unless its offset
+			// is not a line boundary of this file (another file).
+			ch, err := s.store.ReadFrom(project, id, since)
+			reset := err != nil || !ch.Continues || (ident != nil && !os.SameFile(ident, ch.Info))
+			var fresh []byte
+			if !reset {
+				fresh = ch.Data[:min(int64(len(ch.Data)), offset-since)]
 			}
-		}
-		if !s.send(w, rc, app, lg, offset, fresh) {
-			return
+			if !s.send(w, rc, app, lg, offset, fresh, reset) {
+				return
+			}
+		case since > offset:
+			// The page saw a longer file: this one replaced it.
+			if !s.send(w, rc, app, lg, offset, nil, true) {
+				return
+			}
+		case lacked:
+			if !s.send(w, rc, app, lg, offset, nil, false) {
+				return
+			}
 		}
 	}
 
@@ -90,6 +114,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	defer tick.Stop()
 	beat := time.NewTicker(heartbeat)
 	defer beat.Stop()
+	reset := false // the log was read again from 0; the page does not know yet
 	for {
 		select {
 		case <-r.Context().Done():
@@ -101,39 +126,64 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-tick.C:
-			data, size, err := s.store.ReadFrom(project, id, offset)
+			ch, err := s.store.ReadFrom(project, id, offset)
 			if err != nil {
 				continue // not there yet, or briefly unreadable: try again
 			}
-			if size < offset {
-				// Truncated or replaced: read it again from the start.
-				lg, offset = store.NewLog(), 0
-				if data, _, err = s.store.ReadFrom(project, id, 0); err != nil {
+			if !ch.Continues || (ident != nil && !os.SameFile(ident, ch.Info)) {
+				// Truncated, or replaced by another file (even a longer
+				// one): read it again from the start.
+				lg, offset, reset = store.NewLog(), 0, true
+				if ch, err = s.store.ReadFrom(project, id, 0); err != nil {
+					ident = nil
 					continue
 				}
 			}
-			n := store.CompleteLen(data)
-			if n == 0 {
+			ident = ch.Info
+			n := store.CompleteLen(ch.Data)
+			filesChanged := false
+			if n > 0 || reset || app.Graph == nil || app.Metadata == nil {
+				filesChanged = s.reloadFiles(app)
+			}
+			if n == 0 && !reset && !filesChanged {
 				continue // nothing new, or a line still being written
 			}
-			chunk := data[:n]
+			chunk := ch.Data[:n]
 			lg.Add(chunk)
 			offset += int64(n)
-			if ch, err := s.store.Children(project, id); err == nil {
-				app.Children = ch
-			}
-			if !s.send(w, rc, app, lg, offset, chunk) {
+			if !s.send(w, rc, app, lg, offset, chunk, reset) {
 				return
 			}
+			reset = false
 		}
 	}
 }
 
+// reloadFiles reads the application's metadata.json, graph.json and
+// children.jsonl again, and reports whether anything the page shows
+// changed. graph.json and metadata.json are written once: they are kept
+// once read.
+func (s *Server) reloadFiles(app *store.App) bool {
+	f, err := s.store.Files(app.Project, app.ID)
+	if err != nil {
+		return false
+	}
+	changed := !slices.Equal(f.Problems, app.Problems) || len(f.Children) != len(app.Children)
+	if app.Graph == nil && f.Graph != nil {
+		app.Graph, changed = f.Graph, true
+	}
+	if app.Metadata == nil && f.Metadata != nil {
+		app.Metadata, changed = f.Metadata, true
+	}
+	app.Children, app.Problems = f.Children, f.Problems
+	return changed
+}
+
 // send writes one update event; it reports false when the client is gone.
-func (s *Server) send(w http.ResponseWriter, rc *http.ResponseController, app *store.App, lg *store.Log, offset int64, fresh []byte) bool {
+func (s *Server) send(w http.ResponseWriter, rc *http.ResponseController, app *store.App, lg *store.Log, offset int64, fresh []byte, reset bool) bool {
 	app.Log, app.Offset, app.Tail = lg, offset, nil
 	page := newAppPage(app)
-	u := liveUpdate{Offset: offset, Lines: []string{}, Status: page.Status}
+	u := liveUpdate{Offset: offset, Lines: []string{}, Reset: reset, Status: page.Status}
 	for _, l := range store.SplitLines(fresh) {
 		if len(bytes.TrimSpace(l)) > 0 {
 			u.Lines = append(u.Lines, string(l))

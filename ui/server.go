@@ -11,7 +11,10 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,32 +36,64 @@ var assets embed.FS
 //	/projects/{project}/apps/{app}/events   Server-Sent Events with the new log lines
 //
 // The server only reads the directory, and only inside it: ids taken from
-// URLs are checked against a strict allow-list and every file is opened
-// through an os.Root. Files are read at each request, so runs that start
-// after the server appear without a restart.
+// URLs are checked with the tracker's rule (no separators, not "." or "..")
+// and every file is opened through an os.Root. Files are read at each
+// request, so runs that start after the server appear without a restart.
+//
+// The UI has no authentication. By default it answers only requests
+// addressed to a loopback address or to "localhost" (the Host header, any
+// port), so that a web page in the user's browser cannot read the runs
+// through a DNS name rebound to 127.0.0.1; other requests get 421
+// Misdirected Request. WithAllowedHosts and WithAllowRemote widen this.
 //
 // A Server is safe for concurrent use. Close ends the live-update streams.
 type Server struct {
-	store    *store.Store
-	mux      *http.ServeMux
-	pages    map[string]*template.Template
-	poll     time.Duration // how often a live page's log file is checked
-	mu       sync.Mutex
-	closed   bool
-	done     chan struct{}
-	streams  sync.WaitGroup
-	logError func(msg string, args ...any)
+	store       *store.Store
+	mux         *http.ServeMux
+	pages       map[string]*template.Template
+	poll        time.Duration // how often a live page's log file is checked
+	allowRemote bool
+	hosts       map[string]bool // allowed besides loopback, lower case
+	mu          sync.Mutex
+	closed      bool
+	done        chan struct{}
+	streams     sync.WaitGroup
+	logError    func(msg string, args ...any)
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithAllowRemote makes the server answer requests whatever their Host
+// header, as needed when it listens on a non-loopback address (burr ui
+// --allow-remote). Anyone who can reach it, or make a browser reach it,
+// can then read every run.
+func WithAllowRemote() Option { return func(s *Server) { s.allowRemote = true } }
+
+// WithAllowedHosts adds host names (without port; for example the name of
+// a reverse proxy in front of the server) whose requests the server
+// answers besides loopback addresses and "localhost".
+func WithAllowedHosts(hosts ...string) Option {
+	return func(s *Server) {
+		for _, h := range hosts {
+			s.hosts[strings.ToLower(strings.TrimSuffix(h, "."))] = true
+		}
+	}
 }
 
 // NewServer returns a Server for the storage directory dir (for example
 // ~/.burr, already expanded). The directory need not exist yet.
-func NewServer(dir string) *Server {
+func NewServer(dir string, opts ...Option) *Server {
 	s := &Server{
 		store:    store.New(dir),
 		mux:      http.NewServeMux(),
 		poll:     250 * time.Millisecond,
+		hosts:    map[string]bool{},
 		done:     make(chan struct{}),
 		logError: slog.Error,
+	}
+	for _, o := range opts {
+		o(s)
 	}
 	s.pages = parseTemplates()
 	static, err := fs.Sub(assets, "static")
@@ -77,7 +112,28 @@ func NewServer(dir string) *Server {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	if !s.allowRemote && !s.allowedHost(r.Host) {
+		http.Error(w, "misdirected request: this server answers only requests for localhost", http.StatusMisdirectedRequest)
+		return
+	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// allowedHost reports whether the Host header names a loopback address,
+// "localhost" or one of the allowed hosts, with or without a port.
+func (s *Server) allowedHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), "."))
+	if host == "" {
+		return false
+	}
+	if host == "localhost" || s.hosts[host] {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // Close ends every live-update stream and waits for them to return; new

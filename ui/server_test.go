@@ -31,6 +31,7 @@ func get(t *testing.T, h http.Handler, target string) (int, string) {
 		req.URL = &url.URL{RawPath: target, Path: mustUnescape(t, target)}
 	}
 	req.RequestURI = target
+	req.Host = "localhost:7241" // the server answers only requests for localhost
 	h.ServeHTTP(rec, req)
 	return rec.Code, rec.Body.String()
 }

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/url"
 	"time"
+	"unicode/utf8"
 )
 
 // parseTemplates builds one template set per page: the layout, the
@@ -40,17 +41,87 @@ func isNullJSON(raw json.RawMessage) bool {
 	return len(t) == 0 || bytes.Equal(t, []byte("null"))
 }
 
-// prettyJSON indents a JSON value for display; text that is not JSON is
-// shown as it is.
+// Limits of prettyJSON: json.Indent puts every element of a nested value
+// on a line of its own, indented by its depth, so that a small value nested
+// deeply (thousands of "[") would become megabytes of spaces.
+const (
+	maxPrettyDepth = 64      // deeper values are shown as they are written
+	maxPrettyBytes = 1 << 20 // so are values whose indented text would be longer
+	maxRawBytes    = 256 << 10
+)
+
+// prettyJSON indents a JSON value for display. Text that is not JSON, or
+// too deeply nested or too long to indent, is shown as it is, cut after
+// maxRawBytes, with a note saying so.
 func prettyJSON(raw json.RawMessage) string {
 	if isNullJSON(raw) {
 		return "null"
 	}
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, raw, "", "  "); err != nil {
-		return string(raw)
+	depth, size := indentedSize(raw)
+	var note string
+	switch {
+	case depth > maxPrettyDepth:
+		note = fmt.Sprintf("shown unformatted: nested %d levels deep", depth)
+	case size > maxPrettyBytes:
+		note = "shown unformatted: too long"
+	default:
+		var buf bytes.Buffer
+		if err := json.Indent(&buf, raw, "", "  "); err == nil {
+			return buf.String()
+		}
 	}
-	return buf.String()
+	text := string(raw)
+	if len(raw) > maxRawBytes {
+		cut := maxRawBytes
+		for cut > 0 && !utf8.RuneStart(raw[cut]) {
+			cut-- // do not split a character
+		}
+		text = string(raw[:cut])
+		if note != "" {
+			note += "; "
+		}
+		note += fmt.Sprintf("truncated, %d more bytes", len(raw)-cut)
+	}
+	if note != "" {
+		text += "\n… (" + note + ")"
+	}
+	return text
+}
+
+// indentedSize returns how deeply a JSON text nests and about how long it
+// would be once indented by json.Indent with two spaces per level.
+func indentedSize(raw []byte) (maxDepth, size int) {
+	depth, inString, escaped := 0, false, false
+	size = len(raw)
+	for _, c := range raw {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+			maxDepth = max(maxDepth, depth)
+			size += 1 + 2*depth
+		case '}', ']':
+			depth--
+			size += 1 + 2*max(depth, 0)
+		case ',':
+			size += 1 + 2*depth
+		case ':':
+			size++
+		}
+	}
+	return maxDepth, size
 }
 
 func formatDuration(d time.Duration) string {

@@ -25,8 +25,10 @@ applications.
 Flags:
   --addr HOST:PORT   address to listen on (default 127.0.0.1:7241)
   --dir DIR          tracking directory (default ~/.burr)
-  --allow-remote     allow listening on a non-loopback address; the UI has
-                     no authentication and shows everything in DIR
+  --allow-remote     allow listening on a non-loopback address, and answer
+                     requests for any host name (otherwise only requests for
+                     localhost or a loopback address are answered); the UI
+                     has no authentication and shows everything in DIR
   -h, --help         show this help
 `
 
@@ -71,7 +73,11 @@ func runUI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "burr ui: %v\n", err)
 		return 1
 	}
-	handler := ui.NewServer(storage)
+	var opts []ui.Option
+	if *allowRemote {
+		opts = append(opts, ui.WithAllowRemote())
+	}
+	handler := ui.NewServer(storage, opts...)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,

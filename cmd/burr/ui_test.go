@@ -134,3 +134,66 @@ func TestStorageDir(t *testing.T) {
 		}
 	}
 }
+
+// startUI runs "burr ui" with args on a free port and returns its URL; the
+// server stops at the end of the test.
+func startUI(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- runUI(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), &stdout, &stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("runUI did not return after cancel")
+		}
+		http.DefaultClient.CloseIdleConnections()
+	})
+	urlRE := regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if base := urlRE.FindString(stdout.String()); base != "" {
+			return base
+		}
+	}
+	t.Fatalf("no URL printed; stdout %q, stderr %q", stdout.String(), stderr.String())
+	return ""
+}
+
+// The UI answers only requests for localhost unless --allow-remote is
+// given: a page whose DNS name was rebound to 127.0.0.1 cannot read runs.
+func TestRunUIChecksHost(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "proj", "app-1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	status := func(base, host string) int {
+		t.Helper()
+		req, err := http.NewRequest("GET", base+"projects/proj", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if host != "" {
+			req.Host = host
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	local := startUI(t, "--dir", dir)
+	for host, want := range map[string]int{"": 200, "localhost:7241": 200, "evil.example": 421, "evil.example:7241": 421} {
+		if got := status(local, host); got != want {
+			t.Errorf("Host %q: %d, want %d", host, got, want)
+		}
+	}
+	remote := startUI(t, "--dir", dir, "--allow-remote")
+	if got := status(remote, "evil.example:7241"); got != 200 {
+		t.Errorf("--allow-remote, Host evil.example: %d, want 200", got)
+	}
+}

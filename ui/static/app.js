@@ -17,13 +17,18 @@
   };
   es.addEventListener("update", function (ev) {
     var d = JSON.parse(ev.data);
-    // Keep open what the reader opened.
+    // Keep open what the reader opened, unless the log was replaced: the
+    // steps are then another run's, shown afresh.
     var open = [];
-    document.querySelectorAll("#steps details[open]").forEach(function (el) {
-      open.push([el.id, Array.prototype.map.call(el.querySelectorAll("details[open]"), function (x) {
-        return Array.prototype.indexOf.call(el.querySelectorAll("details"), x);
-      })]);
-    });
+    if (d.reset) {
+      received = 0;
+    } else {
+      document.querySelectorAll("#steps details[open]").forEach(function (el) {
+        open.push([el.id, Array.prototype.map.call(el.querySelectorAll("details[open]"), function (x) {
+          return Array.prototype.indexOf.call(el.querySelectorAll("details"), x);
+        })]);
+      });
+    }
     ["summary", "steps", "graph", "problems"].forEach(function (id) {
       var el = document.getElementById(id);
       if (el && typeof d[id] === "string") el.innerHTML = d[id];
@@ -36,7 +41,7 @@
       o[1].forEach(function (i) { if (inner[i]) inner[i].open = true; });
     });
     received += d.lines.length;
-    live.textContent = "live · " + received + " new line" + (received === 1 ? "" : "s");
+    live.textContent = "live · " + (d.reset ? "log replaced, reloaded · " : "") + received + " new line" + (received === 1 ? "" : "s");
     live.className = "live on";
     root.dataset.offset = d.offset;
   });

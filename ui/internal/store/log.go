@@ -36,39 +36,48 @@ type Attribute struct {
 	Time   time.Time
 }
 
-// Stream holds the stream lines of one streamed step.
+// Stream holds the stream lines of one streamed step. Lines may be
+// missing (a log cut short, or written by hand): each measure is only
+// given when the lines it needs are there.
 type Stream struct {
-	Init, FirstItem, End time.Time
-	HasFirstItem, Ended  bool
-	Items                int
+	Init, FirstItem, End         time.Time
+	HasInit, HasFirstItem, Ended bool
+	Items                        int // from end_stream; may be nonsense (negative)
 }
 
 // TimeToFirstItem is the time from the start of the stream to its first
-// item, or 0 when no item came.
+// item, or 0 when no item came or the start of the stream is unknown.
 func (s *Stream) TimeToFirstItem() time.Duration {
-	if !s.HasFirstItem {
+	if !s.HasInit || !s.HasFirstItem {
 		return 0
 	}
-	return s.FirstItem.Sub(s.Init)
+	return max(s.FirstItem.Sub(s.Init), 0)
 }
 
 // Duration is the time from the start to the end of the stream, or 0
-// while it has not ended.
+// while it has not ended or when its start is unknown.
 func (s *Stream) Duration() time.Duration {
-	if !s.Ended {
+	if !s.HasInit || !s.Ended {
 		return 0
 	}
-	return s.End.Sub(s.Init)
+	return max(s.End.Sub(s.Init), 0)
 }
 
+// HasItems reports whether Items is a count to show: the stream has
+// ended and its count is not negative.
+func (s *Stream) HasItems() bool { return s.Ended && s.Items >= 0 }
+
+// HasRate reports whether ItemsPerSecond means something: the count is
+// known and the stream took some time.
+func (s *Stream) HasRate() bool { return s.HasItems() && s.Duration() > 0 }
+
 // ItemsPerSecond is the number of items divided by the stream's
-// duration, or 0 when the stream has not ended or took no time.
+// duration, or 0 when HasRate is false.
 func (s *Stream) ItemsPerSecond() float64 {
-	d := s.Duration()
-	if d <= 0 {
+	if !s.HasRate() {
 		return 0
 	}
-	return float64(s.Items) / d.Seconds()
+	return float64(s.Items) / s.Duration().Seconds()
 }
 
 // Span is one begin_span/end_span pair, with its attributes.
@@ -304,6 +313,7 @@ func (l *Log) addLine(raw []byte) string {
 		switch ln.Type {
 		case "begin_stream":
 			st.Init, msg = timeField("stream_init_time", ln.StreamInitTime)
+			st.HasInit = msg == ""
 		case "first_item_stream":
 			st.FirstItem, msg = timeField("first_item_time", ln.FirstItemTime)
 			st.HasFirstItem = msg == ""

@@ -148,6 +148,17 @@ func spanTree(recs []*spanRec, st *Step) []*Span {
 		}
 	}
 	walk(roots, 0)
+	if len(out) < len(all) {
+		// Spans whose parents form a cycle have no root: show each one not
+		// placed yet as a root, with what hangs below it.
+		rest := slices.Clone(all)
+		slices.SortFunc(rest, byStart)
+		for _, sp := range rest {
+			if !seen[sp.ID] {
+				walk([]*Span{sp}, 0)
+			}
+		}
+	}
 	return out
 }
 
@@ -217,37 +228,4 @@ func jsonEqual(a, b json.RawMessage) bool {
 		return false
 	}
 	return bytes.Equal(ca.Bytes(), cb.Bytes())
-}
-
-// summarize reads what the application list needs from a log: the number
-// of steps (last entry's sequence id + 1, as Burr counts), the last
-// action and the status. It decodes lines from the end only until it
-// finds the last entry line.
-func summarize(data []byte) (steps int, lastAction string, status Status) {
-	lines := SplitLines(data)
-	for i := len(lines) - 1; i >= 0; i-- {
-		raw := bytes.TrimSpace(lines[i])
-		if !bytes.Contains(raw, []byte("_entry")) {
-			continue
-		}
-		var ln struct {
-			Type       string  `json:"type"`
-			Action     string  `json:"action"`
-			SequenceID *int    `json:"sequence_id"`
-			Exception  *string `json:"exception"`
-		}
-		if json.Unmarshal(raw, &ln) != nil || ln.SequenceID == nil {
-			continue
-		}
-		switch ln.Type {
-		case "begin_entry":
-			return *ln.SequenceID + 1, ln.Action, StatusRunning
-		case "end_entry":
-			if ln.Exception != nil {
-				return *ln.SequenceID + 1, ln.Action, StatusFailed
-			}
-			return *ln.SequenceID + 1, ln.Action, StatusCompleted
-		}
-	}
-	return 0, "", StatusNew
 }

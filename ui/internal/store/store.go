@@ -17,31 +17,21 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 )
 
-// ErrBadID reports an id taken from a URL that could name something
-// outside the storage directory, or is otherwise not a plausible
-// project or application id.
+// ErrBadID reports an id taken from a URL that cannot name a directory
+// inside the storage directory.
 var ErrBadID = errors.New("invalid id")
 
 // ValidID reports whether id may be used as one path element under the
-// storage directory. It is deliberately strict: letters, digits and
-// "_-.:@+=,~ " only, no leading dot (so no "." or ".."), no separators,
-// no NUL, and filepath.IsLocal must agree.
+// storage directory. It is the tracker's rule for application ids, so that
+// every application the tracker writes can be listed and opened: it
+// refuses only the empty id, "." and "..", path separators ("/" and "\\")
+// and NUL. Staying inside the directory is enforced by opening every file
+// through an os.Root; ids are escaped by url.PathEscape and html/template
+// wherever they are shown.
 func ValidID(id string) bool {
-	if id == "" || len(id) > 255 || id[0] == '.' || id[0] == ' ' {
-		return false
-	}
-	for _, r := range id {
-		switch {
-		case unicode.IsLetter(r), unicode.IsDigit(r):
-		case strings.ContainsRune("_-.:@+=,~ ", r):
-		default:
-			return false
-		}
-	}
-	return filepath.IsLocal(id) && !strings.Contains(id, "..")
+	return id != "" && id != "." && id != ".." && !strings.ContainsAny(id, `/\`) && !strings.ContainsRune(id, 0)
 }
 
 // Store reads a tracking directory. Every file access goes through an
@@ -95,7 +85,7 @@ type Project struct {
 type AppSummary struct {
 	ID           string
 	PartitionKey string
-	Steps        int
+	Steps        int // as the application page counts them: sequence ids with a begin_entry
 	LastAction   string
 	Status       Status
 	LastUpdate   time.Time
@@ -175,7 +165,8 @@ func (s *Store) Projects() ([]Project, error) {
 }
 
 // Apps lists the applications of a project, newest first by directory
-// modification time (as Burr's server does). It returns an error
+// modification time (as Burr's server does). It reads the end of each
+// log only. It returns an error
 // wrapping fs.ErrNotExist when the project does not exist.
 func (s *Store) Apps(project string) ([]AppSummary, error) {
 	dir, err := rel(project)
@@ -199,9 +190,7 @@ func (s *Store) Apps(project string) ([]AppSummary, error) {
 		if md, err := readMetadata(fsys, appDir); err == nil && md.PartitionKey != nil {
 			a.PartitionKey = *md.PartitionKey
 		}
-		if data, err := fs.ReadFile(fsys, path.Join(appDir, "log.jsonl")); err == nil {
-			a.Steps, a.LastAction, a.Status = summarize(data)
-		}
+		a.Steps, a.LastAction, a.Status = summarizeFile(fsys, path.Join(appDir, "log.jsonl"))
 		out = append(out, a)
 	}
 	slices.SortStableFunc(out, func(a, b AppSummary) int {
@@ -280,17 +269,67 @@ type App struct {
 	Graph    *Graph    // nil when graph.json is missing
 	Children []Child   // spawned children and forks, in file order
 	Log      *Log
+	Problems []string    // files that could not be read or parsed
+	Offset   int64       // bytes of log.jsonl in Log: complete lines only
+	Tail     []byte      // what follows the last newline of log.jsonl
+	LogInfo  fs.FileInfo // of the log.jsonl read, nil when there is none
+}
+
+// Files is what an application directory holds besides its log.
+type Files struct {
+	Metadata *Metadata // nil when metadata.json is missing
+	Graph    *Graph    // nil when graph.json is missing
+	Children []Child
 	Problems []string // files that could not be read or parsed
-	Offset   int64    // bytes of log.jsonl in Log: complete lines only
-	Tail     []byte   // what follows the last newline of log.jsonl
+}
+
+// readFiles reads metadata.json, graph.json and children.jsonl of the
+// application directory dir.
+func readFiles(fsys fs.FS, dir string) *Files {
+	f := &Files{}
+	if md, err := readMetadata(fsys, dir); err == nil {
+		f.Metadata = md
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		f.Problems = append(f.Problems, err.Error())
+	}
+	if data, err := fs.ReadFile(fsys, path.Join(dir, "graph.json")); err == nil {
+		var g Graph
+		if err := json.Unmarshal(data, &g); err != nil {
+			f.Problems = append(f.Problems, "graph.json: "+err.Error())
+		} else {
+			f.Graph = &g
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		f.Problems = append(f.Problems, "graph.json: "+err.Error())
+	}
+	var problems []string
+	f.Children, problems = readChildren(fsys, dir)
+	f.Problems = append(f.Problems, problems...)
+	return f
+}
+
+// appDir checks the ids and that project/id is a directory, and returns
+// its path relative to the root.
+func appDir(fsys fs.FS, project, id string) (string, error) {
+	dir, err := rel(project, id)
+	if err != nil {
+		return "", err
+	}
+	fi, err := fs.Stat(fsys, dir)
+	if err != nil {
+		return "", err
+	}
+	if !fi.IsDir() {
+		return "", fmt.Errorf("%s: %w", dir, fs.ErrNotExist)
+	}
+	return dir, nil
 }
 
 // App reads one application. It returns an error wrapping
 // fs.ErrNotExist when the application directory does not exist; missing
 // or corrupt files inside it are reported in App.Problems instead.
 func (s *Store) App(project, id string) (*App, error) {
-	dir, err := rel(project, id)
-	if err != nil {
+	if _, err := rel(project, id); err != nil {
 		return nil, err
 	}
 	fsys, c, err := s.open()
@@ -298,33 +337,14 @@ func (s *Store) App(project, id string) (*App, error) {
 		return nil, err
 	}
 	defer c.Close()
-	fi, err := fs.Stat(fsys, dir)
+	dir, err := appDir(fsys, project, id)
 	if err != nil {
 		return nil, err
 	}
-	if !fi.IsDir() {
-		return nil, fmt.Errorf("%s: %w", dir, fs.ErrNotExist)
-	}
-	app := &App{Project: project, ID: id, Log: NewLog()}
-	if md, err := readMetadata(fsys, dir); err == nil {
-		app.Metadata = md
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		app.Problems = append(app.Problems, err.Error())
-	}
-	if data, err := fs.ReadFile(fsys, path.Join(dir, "graph.json")); err == nil {
-		var g Graph
-		if err := json.Unmarshal(data, &g); err != nil {
-			app.Problems = append(app.Problems, "graph.json: "+err.Error())
-		} else {
-			app.Graph = &g
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		app.Problems = append(app.Problems, "graph.json: "+err.Error())
-	}
-	var problems []string
-	app.Children, problems = readChildren(fsys, dir)
-	app.Problems = append(app.Problems, problems...)
-	data, err := fs.ReadFile(fsys, path.Join(dir, "log.jsonl"))
+	files := readFiles(fsys, dir)
+	app := &App{Project: project, ID: id, Log: NewLog(), Metadata: files.Metadata, Graph: files.Graph,
+		Children: files.Children, Problems: files.Problems}
+	data, info, err := readLog(fsys, path.Join(dir, "log.jsonl"))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		app.Problems = append(app.Problems, "log.jsonl: "+err.Error())
 	}
@@ -333,8 +353,42 @@ func (s *Store) App(project, id string) (*App, error) {
 	// may lack the last newline); the live view resumes at Offset.
 	n := CompleteLen(data)
 	app.Log.Add(data[:n])
-	app.Offset, app.Tail = int64(n), data[n:]
+	app.Offset, app.Tail, app.LogInfo = int64(n), data[n:], info
 	return app, nil
+}
+
+// readLog reads a whole log file and returns the information of the file
+// it read.
+func readLog(fsys fs.FS, name string) ([]byte, fs.FileInfo, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := io.ReadAll(f)
+	return data, info, err
+}
+
+// Files reads metadata.json, graph.json and children.jsonl of project/id
+// again.
+func (s *Store) Files(project, id string) (*Files, error) {
+	if _, err := rel(project, id); err != nil {
+		return nil, err
+	}
+	fsys, c, err := s.open()
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	dir, err := appDir(fsys, project, id)
+	if err != nil {
+		return nil, err
+	}
+	return readFiles(fsys, dir), nil
 }
 
 // readChildren reads children.jsonl of an application directory; a
@@ -360,53 +414,58 @@ func readChildren(fsys fs.FS, dir string) ([]Child, []string) {
 	return out, problems
 }
 
-// Children reads the children.jsonl of project/id.
-func (s *Store) Children(project, id string) ([]Child, error) {
-	dir, err := rel(project, id)
-	if err != nil {
-		return nil, err
-	}
-	fsys, c, err := s.open()
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	ch, _ := readChildren(fsys, dir)
-	return ch, nil
+// LogChunk is the end of a log file, from an offset on.
+type LogChunk struct {
+	Data []byte      // the bytes from the offset to the end of the file
+	Info fs.FileInfo // of the file read: os.SameFile tells a replaced file
+	// Continues reports whether the file can be the continuation of what
+	// was read before offset: offset is 0, or within the file and just
+	// after a newline. A file truncated, or rewritten with other lines,
+	// does not continue; it is to be read again from 0.
+	Continues bool
 }
 
-// ReadFrom returns the bytes of project/id/log.jsonl from offset on, and
-// the file's size. A file shorter than offset (replaced or truncated)
-// yields size < offset and no data.
-func (s *Store) ReadFrom(project, id string, offset int64) ([]byte, int64, error) {
+// ReadFrom returns the bytes of project/id/log.jsonl from offset on, with
+// what tells whether the file is still the one read up to offset.
+func (s *Store) ReadFrom(project, id string, offset int64) (LogChunk, error) {
 	p, err := rel(project, id, "log.jsonl")
 	if err != nil {
-		return nil, 0, err
+		return LogChunk{}, err
 	}
 	root, err := os.OpenRoot(s.dir)
 	if err != nil {
-		return nil, 0, err
+		return LogChunk{}, err
 	}
 	defer root.Close()
 	f, err := root.Open(p)
 	if err != nil {
-		return nil, 0, err
+		return LogChunk{}, err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, 0, err
+		return LogChunk{}, err
 	}
+	ch := LogChunk{Info: fi}
 	size := fi.Size()
-	if size <= offset {
-		return nil, size, nil
+	if offset < 0 || size < offset {
+		return ch, nil
 	}
-	buf := make([]byte, size-offset)
-	n, err := f.ReadAt(buf, offset)
+	from := max(offset-1, 0) // the byte before offset: a newline?
+	buf := make([]byte, size-from)
+	n, err := f.ReadAt(buf, from)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, size, err
+		return LogChunk{}, err
 	}
-	return buf[:n], size, nil
+	buf = buf[:n]
+	if offset > 0 {
+		if len(buf) == 0 || buf[0] != '\n' {
+			return ch, nil
+		}
+		buf = buf[1:]
+	}
+	ch.Data, ch.Continues = buf, true
+	return ch, nil
 }
 
 // CompleteLen is the length of data up to and including its last newline.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -239,17 +240,20 @@ func TestSummarize(t *testing.T) {
 		{fixture.StreamedRun, 1, "chat", StatusCompleted},
 	}
 	for i, tt := range tests {
-		n, a, s := summarize([]byte(strings.Join(tt.lines, "\n")))
+		data := []byte(strings.Join(tt.lines, "\n"))
+		n, a, s := summarizeLog(bytes.NewReader(data), int64(len(data)))
 		if n != tt.steps || a != tt.action || s != tt.status {
 			t.Errorf("%d: summarize = %d %q %v; want %d %q %v", i, n, a, s, tt.steps, tt.action, tt.status)
 		}
 	}
 }
 
+// ValidID is the tracker's rule for application ids: every id the tracker
+// accepts is valid, and only ids that are not one path element are not.
 func TestValidID(t *testing.T) {
-	good := []string{"demo_counter", "count-to-1", "a:b", "0b6f6c4e-8c1e-4f7e-9d5e-2a3b4c5d6e7f", "user@host", "x.y", "my app"}
-	bad := []string{"", ".", "..", "../etc", "..\\x", "a/b", "/etc", "a\\b", "a\x00b", ".hidden", "a..b",
-		"C:\\x", "%2e%2e", "a\nb", strings.Repeat("a", 256), " lead"}
+	good := []string{"demo_counter", "count-to-1", "a:b", "0b6f6c4e-8c1e-4f7e-9d5e-2a3b4c5d6e7f", "user@host", "x.y", "my app",
+		"chat (1)", "run#1", "o'brien", "50%", ".hidden", "a..b", "...", "%2e%2e", "a\nb", " lead", "ü<b>&amp;", "?x=1"}
+	bad := []string{"", ".", "..", "../etc", "..\\x", "a/b", "/etc", "a\\b", "a\x00b", "C:\\x", "x/"}
 	for _, id := range good {
 		if !ValidID(id) {
 			t.Errorf("ValidID(%q) = false", id)
