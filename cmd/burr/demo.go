@@ -258,13 +258,16 @@ func (d *demo) loop(ctx context.Context, stdin io.Reader, interactive bool) int 
 		if !interactive {
 			fmt.Fprintf(d.stdout, "> %s\n", prompt)
 		}
-		quit, err := d.turn(ctx, prompt)
-		if err != nil {
+		quit, abandoned, err := d.turn(ctx, prompt)
+		if err != nil && !abandoned {
 			failed = true
 			fmt.Fprintf(d.stderr, "burr demo: %v\n", err)
 		}
-		if quit {
+		switch {
+		case abandoned:
 			return 130
+		case quit: // the answer ended (and was kept) as the second Ctrl-C came
+			return exitCode(failed)
 		}
 	}
 }
@@ -280,19 +283,20 @@ func exitCode(failed bool) int {
 // (the partial answer is kept); a second abandons it and asks to quit: it
 // cancels the turn's context, which aborts the model's request even when the
 // model has gone silent and the stop cannot reach the action. Should the
-// answer still not end, a third Ctrl-C quits without waiting for it.
-func (d *demo) turn(ctx context.Context, prompt string) (quit bool, err error) {
+// answer still not end, a third Ctrl-C quits without waiting for it. quit
+// reports a second Ctrl-C; abandoned, that the answer was not kept.
+func (d *demo) turn(ctx context.Context, prompt string) (quit, abandoned bool, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stream, err := d.app.StreamResult(ctx, burr.HaltAfter("chat"), burr.WithInputs(burr.Inputs{llm.PromptInput: prompt}))
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	// The answer is read on its own goroutine, so that every Ctrl-C is
 	// handled here whatever the model does.
 	var (
-		printMu   sync.Mutex
-		abandoned bool // set when the turn returned without waiting for the answer
+		printMu sync.Mutex
+		gone    bool // set when the turn returned without waiting for the answer
 	)
 	type outcome struct {
 		res burr.Result
@@ -302,7 +306,7 @@ func (d *demo) turn(ctx context.Context, prompt string) (quit bool, err error) {
 	go func() {
 		for item := range stream.All() {
 			printMu.Lock()
-			if !abandoned {
+			if !gone {
 				fmt.Fprint(d.stdout, item)
 			}
 			printMu.Unlock()
@@ -313,18 +317,20 @@ func (d *demo) turn(ctx context.Context, prompt string) (quit bool, err error) {
 	for stops := 0; ; {
 		select {
 		case o := <-ended:
+			// The outcome decides, not the Ctrl-Cs: a stop that reached the
+			// model may have kept the answer before the second Ctrl-C came.
 			switch {
-			case quit:
+			case o.err != nil && quit:
 				fmt.Fprintln(d.stdout, " [abandoned]")
-				return true, nil
+				return true, true, o.err
 			case o.err != nil:
 				fmt.Fprintln(d.stdout)
-				return false, o.err
+				return false, false, o.err
 			case o.res["finish_reason"] == llm.FinishStopped:
 				fmt.Fprint(d.stdout, " [stopped]")
 			}
 			fmt.Fprint(d.stdout, "\n\n")
-			return false, nil
+			return quit, false, nil
 		case <-d.interrupts:
 			switch stops++; stops {
 			case 1:
@@ -337,10 +343,10 @@ func (d *demo) turn(ctx context.Context, prompt string) (quit bool, err error) {
 				cancel()
 			default:
 				printMu.Lock()
-				abandoned = true
+				gone = true
 				fmt.Fprintln(d.stdout, " [abandoned]")
 				printMu.Unlock()
-				return true, nil
+				return true, true, nil
 			}
 		}
 	}

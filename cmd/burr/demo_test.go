@@ -319,13 +319,13 @@ func TestDemoThirdCtrlCQuitsWithoutWaiting(t *testing.T) {
 	var out lockedBuffer
 	d := &demo{app: app, stdout: &out, stderr: &out, interrupts: interrupts}
 	type turned struct {
-		quit bool
-		err  error
+		quit, abandoned bool
+		err             error
 	}
 	done := make(chan turned, 1)
 	go func() {
-		quit, err := d.turn(context.Background(), "Hi")
-		done <- turned{quit, err}
+		quit, abandoned, err := d.turn(context.Background(), "Hi")
+		done <- turned{quit, abandoned, err}
 	}()
 	<-started
 	for range 3 {
@@ -333,8 +333,8 @@ func TestDemoThirdCtrlCQuitsWithoutWaiting(t *testing.T) {
 	}
 	select {
 	case r := <-done:
-		if !r.quit || r.err != nil || !strings.Contains(out.String(), "Thinking [abandoned]\n") {
-			t.Errorf("quit %v, err %v, output %q", r.quit, r.err, out.String())
+		if !r.quit || !r.abandoned || r.err != nil || !strings.Contains(out.String(), "Thinking [abandoned]\n") {
+			t.Errorf("quit %v, abandoned %v, err %v, output %q", r.quit, r.abandoned, r.err, out.String())
 		}
 	case <-time.After(3 * time.Second):
 		t.Fatal("a third Ctrl-C did not end the turn")
