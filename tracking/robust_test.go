@@ -185,7 +185,11 @@ func TestMaxOpenFilesConcurrentApps(t *testing.T) {
 	wg.Wait()
 	close(stop)
 	sampler.Wait()
-	if n := most.Load(); n > bound {
+	// Listing /proc/self/fd and reading each link is not one snapshot: a
+	// descriptor closed and reused for another log between the two can be
+	// counted twice. One over the bound is that; more is a leak (an
+	// unenforced bound reached 5 to 31 here).
+	if n := most.Load(); n > bound+1 {
 		t.Errorf("up to %d log files open at once, bound %d", n, bound)
 	}
 	for _, id := range ids {
