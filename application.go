@@ -383,7 +383,15 @@ func (app *Application) finishStep(ctx context.Context, sc *stepContext, i int, 
 			}
 			rec := Record{PartitionKey: app.partitionKey, AppID: app.appID, SequenceID: sc.seq, Position: a.name,
 				State: saved, Status: status, CreatedAt: e.Time}
-			if serr := safeCall(func() error { return app.persister.Save(ctx, rec) }); serr != nil {
+			saveCtx := ctx
+			if ctx.Err() != nil {
+				// The caller gave up (which may be why the step failed): the
+				// record is still written, within a bound of its own.
+				var cancel context.CancelFunc
+				saveCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), failedSaveTimeout)
+				defer cancel()
+			}
+			if serr := safeCall(func() error { return app.persister.Save(saveCtx, rec) }); serr != nil {
 				if errors.Is(serr, ErrConflict) {
 					app.conflict = fmt.Errorf("burr: app %q lost a write conflict at sequence id %d to another writer; "+
 						"build a new Application with WithInitializeFrom to reload it: %w", app.appID, sc.seq, ErrConflict)
@@ -403,6 +411,10 @@ func (app *Application) finishStep(ctx context.Context, sc *stepContext, i int, 
 	app.commit(&sc.state, i)
 	return nil
 }
+
+// failedSaveTimeout bounds the save of a step whose caller's context is
+// already cancelled.
+const failedSaveTimeout = 10 * time.Second
 
 // halts holds a call's halt conditions as per-action flags.
 type halts struct {

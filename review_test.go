@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -245,5 +247,145 @@ func TestHookCannotChangeWhatIsPersisted(t *testing.T) {
 	}
 	if got := count.Or(store.records[0].State, 0); got != 1 || count.Or(app.State(), 0) != 1 {
 		t.Fatalf("persisted %d, committed %d", got, count.Or(app.State(), 0))
+	}
+}
+
+// ctxSaver fails a save whose context is done, as database drivers do.
+type ctxSaver struct{ fakeStore }
+
+func (c *ctxSaver) Save(ctx context.Context, r burr.Record) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return c.fakeStore.Save(ctx, r)
+}
+
+func TestFailedStepSavedAfterCallerCancels(t *testing.T) {
+	store := &ctxSaver{fakeStore: *newFakeStore()}
+	app := mustNew(t, burr.WithActions(chars().Bind(burr.Inputs{"prefix": ""})), burr.WithEntrypoint("chars"),
+		burr.WithState(burr.State{}.Set("input_variable", "abcdef")), burr.WithPersister(store))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := app.StreamResult(ctx, burr.HaltAfter("chars"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range st.All() {
+		cancel()
+	}
+	if !errors.Is(st.Err(), context.Canceled) || len(store.records) != 1 || store.records[0].Status != burr.StatusFailed {
+		t.Fatalf("err %v, records %+v", st.Err(), store.records)
+	}
+}
+
+func TestPanicInRangeAfterNextCompletes(t *testing.T) {
+	rec := &recorder{}
+	app := mustNew(t, burr.WithActions(streamCounter("counter")), burr.WithTransitions(burr.From("counter").To("counter")),
+		burr.WithEntrypoint("counter"), burr.WithState(burr.State{}.Set("count", 0)), burr.WithHooks(rec))
+	st, _ := app.StreamResult(context.Background(), burr.HaltAfter("counter"))
+	st.Next()
+	func() {
+		defer func() { recover() }()
+		for range st.All() {
+			panic("handler bug")
+		}
+	}()
+	if _, err := app.Step(context.Background(), nil); err != nil || rec.count("end_stream") != 1 {
+		t.Fatal(err, rec.list())
+	}
+}
+
+// closer closes or stops the stream from a hook, on the consumer's own path.
+type closer struct {
+	st   **burr.Stream
+	stop bool
+}
+
+func (h closer) PostStreamItem(_ context.Context, e *burr.StreamItem) error {
+	if e.Index == 1 && !h.stop {
+		(*h.st).Close()
+	}
+	return nil
+}
+
+func (h closer) PostEndStream(context.Context, *burr.StreamEnd) error {
+	if h.stop {
+		(*h.st).Stop()
+	}
+	return nil
+}
+
+func TestCloseAndStopFromHooksDoNotDeadlock(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		stop, pull bool
+	}{{"close from item hook, pulling", false, true}, {"close from item hook, ranging", false, false}, {"stop from end hook, ranging", true, false}} {
+		t.Run(c.name, func(t *testing.T) {
+			var st *burr.Stream
+			app := mustNew(t, burr.WithActions(streamCounter("counter")), burr.WithEntrypoint("counter"),
+				burr.WithState(burr.State{}.Set("count", 0)), burr.WithHooks(closer{st: &st, stop: c.stop}))
+			st, _ = app.StreamResult(context.Background(), burr.HaltAfter("counter"))
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				if c.pull {
+					for st.Next() {
+					}
+				} else {
+					for range st.All() {
+					}
+				}
+			}()
+			select {
+			case <-done:
+			case <-time.After(3 * time.Second):
+				t.Fatal("deadlock")
+			}
+			_, _, err := st.Get()
+			if !c.stop && !errors.Is(err, burr.ErrStreamClosed) {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestAbandonDoesNotHoldUpOtherCleanups(t *testing.T) {
+	release := make(chan struct{})
+	a := burr.NewStreamingAction("s", func(ctx context.Context, s burr.State, y burr.Yield) (burr.Result, burr.State, error) {
+		y(1)
+		<-release // a slow wind-down
+		return nil, s, nil
+	})
+	app := mustNew(t, burr.WithActions(a), burr.WithEntrypoint("s"))
+	func() {
+		st, _ := app.StreamResult(context.Background(), burr.HaltAfter("s"))
+		st.Next()
+	}()
+	for range 5 {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	var ran atomic.Int32
+	for range 16 {
+		p := new([64]byte)
+		runtime.AddCleanup(p, func(*atomic.Int32) { ran.Add(1) }, &ran)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for ran.Load() < 16 && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(release)
+	if ran.Load() < 16 {
+		t.Fatalf("only %d of 16 other cleanups ran while a stream was being abandoned", ran.Load())
+	}
+	for deadline := time.Now().Add(3 * time.Second); ; {
+		if _, err := app.Step(context.Background(), nil); !errors.Is(err, burr.ErrBusy) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("application still busy")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

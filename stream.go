@@ -82,12 +82,18 @@ func (s *streamCore) All() iter.Seq[any] {
 			s.drive(yield)
 		case phasePulling:
 			s.mu.Unlock()
+			finished := false
+			defer func() {
+				if !finished {
+					s.Close() // the loop body broke out, panicked or exited
+				}
+			}()
 			for s.Next() {
 				if !yield(s.cur) {
-					s.Close()
 					return
 				}
 			}
+			finished = true
 		default:
 			s.mu.Unlock()
 		}
@@ -162,15 +168,14 @@ func discard(any) bool { return true }
 
 // Close implements Stream.Close.
 func (s *streamCore) Close() error {
-	// Close wins over a pending Stop: the consumer now wants nothing kept.
-	for {
-		cur := s.interrupt.Load()
-		if cur == interruptClose || s.interrupt.CompareAndSwap(cur, interruptClose) {
-			break
-		}
-	}
-	s.signalStop()
 	s.mu.Lock()
+	if s.phase == phaseDone {
+		s.mu.Unlock()
+		return nil
+	}
+	// Close wins over a pending Stop: the consumer now wants nothing kept.
+	s.interrupt.Store(interruptClose)
+	s.signalStopLocked()
 	switch s.phase {
 	case phaseIdle:
 		s.phase = phaseRunning
@@ -179,7 +184,12 @@ func (s *streamCore) Close() error {
 	case phasePulling:
 		s.mu.Unlock()
 		s.cancel(ErrStreamClosed)
-		s.pullMu.Lock()
+		if !s.pullMu.TryLock() {
+			// A Next is in flight (perhaps the caller's own, from a hook):
+			// the action sees the close at its next yield and the stream
+			// completes there.
+			return nil
+		}
 		s.mu.Lock()
 		stop := s.stopPull
 		if s.phase != phasePulling {
@@ -202,9 +212,15 @@ func (s *streamCore) Close() error {
 
 // Stop implements Stream.Stop.
 func (s *streamCore) Stop() error {
-	s.interrupt.CompareAndSwap(0, interruptStop)
-	s.signalStop()
 	s.mu.Lock()
+	if s.phase == phaseDone {
+		// Ended, or ending: a Stop from a hook during completion must not
+		// wait for that completion.
+		s.mu.Unlock()
+		return s.Err()
+	}
+	s.interrupt.CompareAndSwap(0, interruptStop)
+	s.signalStopLocked()
 	running := s.phase == phaseRunning
 	s.mu.Unlock()
 	if running {
@@ -233,13 +249,12 @@ func (s *streamCore) stopping() <-chan struct{} {
 	return s.stopCh
 }
 
-func (s *streamCore) signalStop() {
-	s.mu.Lock()
+// signalStopLocked closes the Stopping channel if it was made. s.mu is held.
+func (s *streamCore) signalStopLocked() {
 	if s.stopCh != nil && !s.stopClosed {
 		close(s.stopCh)
 		s.stopClosed = true
 	}
-	s.mu.Unlock()
 }
 
 // Stopping returns a channel that is closed when the consumer of the stream
@@ -349,11 +364,14 @@ func (s *streamCore) finish(r Result, after State, err error) {
 		return
 	}
 	s.phase = phaseDone
+	// One reading of the interrupt decides: Close and Stop do not change it
+	// once the phase is done.
+	interrupt := s.interrupt.Load()
 	s.mu.Unlock()
 
 	app := s.app
-	stopped := s.interrupt.Load() == interruptStop
-	if s.interrupt.Load() == interruptClose && (errors.Is(err, context.Canceled) || errors.Is(err, ErrStreamClosed)) {
+	stopped := interrupt == interruptStop
+	if interrupt == interruptClose && (errors.Is(err, context.Canceled) || errors.Is(err, ErrStreamClosed)) {
 		// The action honoured the cancellation Close caused.
 		err = nil
 	}
@@ -361,7 +379,7 @@ func (s *streamCore) finish(r Result, after State, err error) {
 	case err != nil:
 	case s.hookErr != nil:
 		err = s.hookErr
-	case s.interrupt.Load() == interruptClose || s.left:
+	case interrupt == interruptClose || s.left:
 		err = ErrStreamClosed
 	case !stopped && s.parent.Err() != nil:
 		err = context.Cause(s.parent)

@@ -40,8 +40,10 @@ type Stream struct {
 // newHandle wraps a stream for users.
 func newHandle(c *streamCore) *Stream { return &Stream{c: c} }
 
-// abandon closes a stream whose handle was collected.
-func (s *streamCore) abandon() { s.Close() }
+// abandon closes a stream whose handle was collected. Closing resumes the
+// action to let it wind down and runs the hooks and the persister, so it runs
+// on a goroutine of its own: a cleanup must not block the runtime's.
+func (s *streamCore) abandon() { go s.Close() }
 
 // Action returns the action the stream belongs to: the action that was reached
 // (for StreamResult with several HaltAfter names, this tells which).
@@ -69,7 +71,9 @@ func (s *Stream) Next() bool {
 		// if its handle is forgotten. The range path needs no such care.
 		runtime.AddCleanup(s, (*streamCore).abandon, s.c)
 	}
-	return s.c.Next()
+	ok := s.c.Next()
+	runtime.KeepAlive(s)
+	return ok
 }
 
 // Item returns the item Next advanced to.
@@ -92,10 +96,12 @@ func (s *Stream) Get() (Result, State, error) {
 }
 
 // Close abandons the stream: the action is told to stop (its yield returns
-// false and its context is cancelled), nothing is committed, and the hooks see
-// ErrStreamClosed. Close is idempotent and does nothing once the stream has
-// ended. When another goroutine is ranging over the stream, its loop ends at
-// the next item and the stream completes there.
+// false, Stopping's channel closes and its context is cancelled), nothing is
+// committed, and the hooks see ErrStreamClosed. Close is idempotent and does
+// nothing once the stream has ended. It does not wait: when the stream is
+// being consumed (by another goroutine, or by the caller's own range loop or
+// Next, from a hook), the consumer's loop ends at the next item and the
+// stream completes there; read the outcome with Get or Err.
 func (s *Stream) Close() error { return s.c.Close() }
 
 // Stop asks the action to finish early and commits what it has: its yield
