@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -125,71 +124,23 @@ func TestCorruptKeys(t *testing.T) {
 	}
 }
 
-func counterApp(t *testing.T, p burr.Persister) *burr.Application {
-	t.Helper()
-	inc := burr.NewAction("inc", func(ctx context.Context, s burr.State) (burr.State, error) {
-		return s.Increment("n", 1)
-	}, burr.Reads("n"), burr.Writes("n"))
-	app, err := burr.New(t.Context(), burr.WithActions(inc), burr.WithTransitions(burr.From("inc").To("inc")),
-		burr.WithState(burr.State{}.Set("n", 0)), burr.WithEntrypoint("inc"), burr.WithPersister(p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return app
-}
-
 // The database going away mid-run gives errors, never a panic, and the
 // application does not advance past what was saved.
 func TestDatabaseGoesAway(t *testing.T) {
 	t.Run("pool closed", func(t *testing.T) {
 		p := open(t, newTable(t))
-		app := counterApp(t, p)
-		for range 3 {
-			if _, err := app.Step(t.Context(), nil); err != nil {
-				t.Fatal(err)
-			}
-		}
-		p.Close()
-		if _, err := app.Step(t.Context(), nil); err == nil {
-			t.Fatal("step after the pool closed succeeded")
-		}
-		if n := app.State().Value("n"); n != 3 {
-			t.Errorf("state advanced to n=%v after a failed save", n)
-		}
-		if _, err := p.Load(t.Context(), "", app.AppID(), burr.Latest); err == nil || errors.Is(err, burr.ErrNotFound) {
-			t.Errorf("Load after Close: error = %v, want a real error", err)
-		}
+		persisttest.RunGoneAway(t, p, func() { p.Close() })
 	})
 	t.Run("connections killed", func(t *testing.T) {
 		table := newTable(t)
-		p := open(t, table)
 		admin := open(t, table)
-		app := counterApp(t, p)
-		saved := 0
-		for i := range 20 {
-			if i%5 == 2 {
-				// Kill every connection of the persister's pool.
-				if _, err := admin.Pool().Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-					WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = ''`); err != nil {
-					t.Fatal(err)
-				}
+		persisttest.RunConnectionsDropped(t, open(t, table), func() {
+			// Kill every connection of the persister's pool.
+			if _, err := admin.Pool().Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+				WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = ''`); err != nil {
+				t.Fatal(err)
 			}
-			if _, err := app.Step(t.Context(), nil); err == nil {
-				saved++
-			} else {
-				t.Logf("step %d: %v", i, err)
-			}
-			if n := app.State().Value("n"); n != saved {
-				t.Fatalf("state n=%v after %d saved steps", n, saved)
-			}
-		}
-		r, err := p.Load(t.Context(), "", app.AppID(), burr.Latest)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.State.Value("n") != saved {
-			t.Errorf("latest saved n=%v, want %d", r.State.Value("n"), saved)
-		}
+		})
 	})
 }
 

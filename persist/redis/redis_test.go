@@ -2,7 +2,6 @@ package redis_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -139,71 +138,22 @@ func TestBadOptions(t *testing.T) {
 	}
 }
 
-func counterApp(t *testing.T, p burr.Persister) *burr.Application {
-	t.Helper()
-	inc := burr.NewAction("inc", func(ctx context.Context, s burr.State) (burr.State, error) {
-		return s.Increment("n", 1)
-	}, burr.Reads("n"), burr.Writes("n"))
-	app, err := burr.New(t.Context(), burr.WithActions(inc), burr.WithTransitions(burr.From("inc").To("inc")),
-		burr.WithState(burr.State{}.Set("n", 0)), burr.WithEntrypoint("inc"), burr.WithPersister(p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return app
-}
-
 // The server going away mid-run gives errors, never a panic, and the
 // application does not advance past what was saved.
 func TestServerGoesAway(t *testing.T) {
 	t.Run("client closed", func(t *testing.T) {
 		rdb := goredis.NewClient(&goredis.Options{Addr: addr(t)})
-		p := open(t, rdb, newPrefix(t))
-		app := counterApp(t, p)
-		for range 3 {
-			if _, err := app.Step(t.Context(), nil); err != nil {
-				t.Fatal(err)
-			}
-		}
-		rdb.Close()
-		if _, err := app.Step(t.Context(), nil); err == nil {
-			t.Fatal("step after the client closed succeeded")
-		}
-		if n := app.State().Value("n"); n != 3 {
-			t.Errorf("state advanced to n=%v after a failed save", n)
-		}
-		if _, err := p.Load(t.Context(), "", app.AppID(), burr.Latest); err == nil || errors.Is(err, burr.ErrNotFound) {
-			t.Errorf("Load after Close: error = %v, want a real error", err)
-		}
+		persisttest.RunGoneAway(t, open(t, rdb, newPrefix(t)), func() { rdb.Close() })
 	})
 	t.Run("connections killed", func(t *testing.T) {
 		rdb := goredis.NewClient(&goredis.Options{Addr: addr(t), ClientName: "burr-victim", MaxRetries: -1})
 		t.Cleanup(func() { rdb.Close() })
 		admin := client(t)
-		p := open(t, rdb, newPrefix(t))
-		app := counterApp(t, p)
-		saved := 0
-		for i := range 20 {
-			if i%5 == 2 {
-				if err := admin.Do(t.Context(), "CLIENT", "KILL", "USER", "default", "SKIPME", "yes").Err(); err != nil &&
-					!strings.Contains(err.Error(), "No such user") {
-					t.Logf("CLIENT KILL: %v", err)
-				}
+		persisttest.RunConnectionsDropped(t, open(t, rdb, newPrefix(t)), func() {
+			if err := admin.Do(t.Context(), "CLIENT", "KILL", "USER", "default", "SKIPME", "yes").Err(); err != nil &&
+				!strings.Contains(err.Error(), "No such user") {
+				t.Logf("CLIENT KILL: %v", err)
 			}
-			if _, err := app.Step(t.Context(), nil); err == nil {
-				saved++
-			} else {
-				t.Logf("step %d: %v", i, err)
-			}
-			if n := app.State().Value("n"); n != saved {
-				t.Fatalf("state n=%v after %d saved steps", n, saved)
-			}
-		}
-		r, err := p.Load(t.Context(), "", app.AppID(), burr.Latest)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.State.Value("n") != saved {
-			t.Errorf("latest saved n=%v, want %d", r.State.Value("n"), saved)
-		}
+		})
 	})
 }

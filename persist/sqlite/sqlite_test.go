@@ -366,29 +366,7 @@ func TestBadOptions(t *testing.T) {
 // panics, and the application does not advance.
 func TestClosedDatabase(t *testing.T) {
 	p := open(t, filepath.Join(t.TempDir(), "burr.db"))
-	inc := burr.NewAction("inc", func(ctx context.Context, s burr.State) (burr.State, error) {
-		return s.Increment("n", 1)
-	}, burr.Reads("n"), burr.Writes("n"))
-	app, err := burr.New(t.Context(), burr.WithActions(inc), burr.WithTransitions(burr.From("inc").To("inc")),
-		burr.WithState(burr.State{}.Set("n", 0)), burr.WithEntrypoint("inc"), burr.WithPersister(p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 3 {
-		if _, err := app.Step(t.Context(), nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p.Close()
-	if _, err := app.Step(t.Context(), nil); err == nil {
-		t.Fatal("step after the database closed succeeded")
-	}
-	if n := app.State().Value("n"); n != 3 {
-		t.Errorf("state advanced to n=%v after a failed save", n)
-	}
-	if _, err := p.Load(t.Context(), "", app.AppID(), burr.Latest); err == nil || errors.Is(err, burr.ErrNotFound) {
-		t.Errorf("Load after Close: error = %v, want a real error", err)
-	}
+	persisttest.RunGoneAway(t, p, func() { p.Close() })
 	if _, err := p.ListAppIDs(t.Context(), ""); err == nil {
 		t.Errorf("ListAppIDs after Close succeeded")
 	}
