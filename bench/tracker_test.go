@@ -59,32 +59,6 @@ func BenchmarkW1Tracker(b *testing.B) {
 // build, without and with the tracker, to show the tracker's per-item cost.
 func BenchmarkW2Tracker(b *testing.B) {
 	b.Run("w2", func(b *testing.B) { benchW2(b, burr.WithHooks(newBenchTracker(b))) })
-	static := burr.NewStreamingAction("stream", func(_ context.Context, s burr.State, yield burr.Yield) (burr.Result, burr.State, error) {
-		for range w2Items {
-			if !yield(trackerStaticItem) {
-				break
-			}
-		}
-		return burr.Result{"count": w2Items}, s.Set("count", w2Items), nil
-	}, burr.Writes("count"))
-	g, err := burr.NewGraph([]*burr.Action{static})
-	if err != nil {
-		b.Fatal(err)
-	}
-	run := func(b *testing.B, opts ...burr.Option) {
-		var m meter
-		for b.Loop() {
-			b.StopTimer()
-			app := newW2App(b, g, opts...)
-			m.start(b)
-			runW2(b, app, w2Items)
-			m.stop(b, w2Items)
-			b.StartTimer()
-		}
-		m.report(b, "item")
-	}
-	b.Run("overhead-no-tracker", func(b *testing.B) { run(b) })
-	b.Run("overhead-tracker", func(b *testing.B) { run(b, burr.WithHooks(newBenchTracker(b))) })
+	b.Run("overhead-no-tracker", func(b *testing.B) { benchStaticW2(b) })
+	b.Run("overhead-tracker", func(b *testing.B) { benchStaticW2(b, burr.WithHooks(newBenchTracker(b))) })
 }
-
-var trackerStaticItem any = map[string]any{"i": 0}
