@@ -9,28 +9,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-// syncBuffer is a bytes.Buffer safe to write from runUI while the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func TestRunUIServesUntilCancelled(t *testing.T) {
 	dir := t.TempDir()
@@ -44,7 +25,7 @@ func TestRunUIServesUntilCancelled(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr lockedBuffer
 	done := make(chan int, 1)
 	go func() { done <- runUI(ctx, []string{"--addr", "127.0.0.1:0", "--dir", dir}, &stdout, &stderr) }()
 
@@ -140,7 +121,7 @@ func TestStorageDir(t *testing.T) {
 func startUI(t *testing.T, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
+	var stdout, stderr lockedBuffer
 	done := make(chan int, 1)
 	go func() { done <- runUI(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), &stdout, &stderr) }()
 	t.Cleanup(func() {
