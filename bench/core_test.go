@@ -53,14 +53,23 @@ func checkW1(tb testing.TB, res burr.StepResult, n int) {
 }
 
 // BenchmarkW1 is the step overhead of a 10,001-step loop graph.
-func BenchmarkW1(b *testing.B) {
-	const n = 10_000
+func BenchmarkW1(b *testing.B) { benchW1(b, 10_000, nil) }
+
+// benchW1 runs the W1 loop graph to n, reporting per step. setup, when not
+// nil, gives each repetition's extra options and a function to run after it;
+// both are untimed.
+func benchW1(b *testing.B, n int, setup func(b *testing.B, run int) ([]burr.Option, func())) {
 	ctx := context.Background()
 	g := w1Graph(b, n)
 	var m meter
-	for b.Loop() {
+	for run := 0; b.Loop(); run++ {
 		b.StopTimer()
-		app := newW1App(b, g)
+		var opts []burr.Option
+		var after func()
+		if setup != nil {
+			opts, after = setup(b, run)
+		}
+		app := newW1App(b, g, opts...)
 		m.start(b)
 		res, err := app.Run(ctx, burr.HaltAfter("done"))
 		m.stop(b, n+1)
@@ -68,6 +77,9 @@ func BenchmarkW1(b *testing.B) {
 			b.Fatal(err)
 		}
 		checkW1(b, res, n)
+		if after != nil {
+			after()
+		}
 		b.StartTimer()
 	}
 	m.report(b, "step")

@@ -32,30 +32,17 @@ func BenchmarkW5m(b *testing.B) {
 }
 
 func benchW5(b *testing.B, path func(*testing.B) string) {
-	const n = 2_000
-	ctx := context.Background()
-	g := w1Graph(b, n)
-	var m meter
-	for b.Loop() {
-		b.StopTimer()
-		p, err := sqlite.Open(ctx, path(b))
+	benchW1(b, 2_000, func(b *testing.B, _ int) ([]burr.Option, func()) {
+		p, err := sqlite.Open(context.Background(), path(b))
 		if err != nil {
 			b.Fatal(err)
 		}
-		app := newW1App(b, g, burr.WithPersister(p))
-		m.start(b)
-		res, err := app.Run(ctx, burr.HaltAfter("done"))
-		m.stop(b, n+1)
-		if err != nil {
-			b.Fatal(err)
+		return []burr.Option{burr.WithPersister(p)}, func() {
+			if err := p.Close(); err != nil {
+				b.Fatal(err)
+			}
 		}
-		checkW1(b, res, n)
-		if err := p.Close(); err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
-	}
-	m.report(b, "step")
+	})
 }
 
 // backends opens each persister the save and load benchmarks measure; a

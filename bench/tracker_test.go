@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,26 +30,10 @@ func newBenchTracker(b *testing.B) *tracking.LocalTracker {
 // directory: two log.jsonl lines (begin_entry, end_entry with the state) per
 // step, each one write call.
 func BenchmarkW1Tracker(b *testing.B) {
-	const n = 10_000
-	ctx := context.Background()
-	g := w1Graph(b, n)
 	tr := newBenchTracker(b)
-	var m meter
-	run := 0
-	for b.Loop() {
-		b.StopTimer()
-		run++
-		app := newW1App(b, g, burr.WithHooks(tr), burr.WithAppID(fmt.Sprint("w1-", run)))
-		m.start(b)
-		res, err := app.Run(ctx, burr.HaltAfter("done"))
-		m.stop(b, n+1)
-		if err != nil {
-			b.Fatal(err)
-		}
-		checkW1(b, res, n)
-		b.StartTimer()
-	}
-	m.report(b, "step")
+	benchW1(b, 10_000, func(_ *testing.B, run int) ([]burr.Option, func()) {
+		return []burr.Option{burr.WithHooks(tr), burr.WithAppID(fmt.Sprint("w1-", run))}, nil
+	})
 }
 
 // BenchmarkW2Tracker is W2 with the local tracker on ("w2"): the stream's
