@@ -9,14 +9,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"syscall"
+
+	"github.com/burrgo/burr/internal/procstat"
 
 	"github.com/burrgo/burr"
 )
@@ -44,7 +43,7 @@ func run(n int) error {
 	if err != nil {
 		return err
 	}
-	before := status("VmRSS")
+	before := procstat.MiB("VmRSS")
 	s, err := app.StreamResult(ctx, burr.HaltAfter("stream"))
 	if err != nil {
 		return err
@@ -57,34 +56,12 @@ func run(n int) error {
 	if err != nil || got != n || r["count"] != n || st.Value("count") != n {
 		return fmt.Errorf("W2 check failed: %d items, result %v, err %v", got, r, err)
 	}
-	after := status("VmRSS")
+	after := procstat.MiB("VmRSS")
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	fmt.Printf("w6_peak_rss %.1f MiB\n", status("VmHWM"))
+	fmt.Printf("w6_peak_rss %.1f MiB\n", procstat.MiB("VmHWM"))
 	fmt.Printf("w6_ru_maxrss %.1f MiB\n", float64(ru.Maxrss)/1024)
 	fmt.Printf("w6_rss_before %.1f MiB\n", before)
 	fmt.Printf("w6_rss_after %.1f MiB\n", after)
 	return nil
-}
-
-// status reads a kB field of /proc/self/status, in MiB.
-func status(field string) float64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return -1
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		name, rest, ok := strings.Cut(sc.Text(), ":")
-		if !ok || name != field {
-			continue
-		}
-		kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
-		if err != nil {
-			return -1
-		}
-		return kb / 1024
-	}
-	return -1
 }

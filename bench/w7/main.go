@@ -25,7 +25,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -35,10 +34,11 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/burrgo/burr/internal/procstat"
 
 	"github.com/burrgo/burr"
 )
@@ -100,7 +100,7 @@ func run(cfg config, out io.Writer) error {
 	}
 
 	runtime.GC()
-	before := status("VmRSS")
+	before := procstat.KB("VmRSS")
 	apps := make([]*burr.Application, cfg.apps)
 	for i := range apps {
 		if apps[i], err = burr.New(ctx, burr.WithGraph(g), burr.WithEntrypoint("stream"),
@@ -148,7 +148,7 @@ func run(cfg config, out io.Writer) error {
 	if failed.Load() > 0 {
 		return fmt.Errorf("%d streams failed; first: %w", failed.Load(), firstErr)
 	}
-	peak := status("VmHWM")
+	peak := procstat.KB("VmHWM")
 	if peak <= 0 || before <= 0 {
 		return errors.New("cannot read VmHWM/VmRSS from /proc/self/status")
 	}
@@ -166,26 +166,6 @@ func run(cfg config, out io.Writer) error {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-// status returns a "kB" field of /proc/self/status, or -1.
-func status(field string) int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return -1
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
-			n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err != nil {
-				return -1
-			}
-			return n
-		}
-	}
-	return -1
-}
 
 // histogram counts durations in log-linear buckets (32 per power of two, so
 // a quantile is at most 3.2% below the true value), safe for concurrent use.
