@@ -325,22 +325,33 @@ func appDir(fsys fs.FS, project, id string) (string, error) {
 	return dir, nil
 }
 
+// openApp checks project/id and opens the application's directory under the
+// storage root; the caller closes the returned Closer.
+func (s *Store) openApp(project, id string) (fs.FS, string, io.Closer, error) {
+	if _, err := rel(project, id); err != nil {
+		return nil, "", nil, err
+	}
+	fsys, c, err := s.open()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	dir, err := appDir(fsys, project, id)
+	if err != nil {
+		c.Close()
+		return nil, "", nil, err
+	}
+	return fsys, dir, c, nil
+}
+
 // App reads one application. It returns an error wrapping
 // fs.ErrNotExist when the application directory does not exist; missing
 // or corrupt files inside it are reported in App.Problems instead.
 func (s *Store) App(project, id string) (*App, error) {
-	if _, err := rel(project, id); err != nil {
-		return nil, err
-	}
-	fsys, c, err := s.open()
+	fsys, dir, c, err := s.openApp(project, id)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	dir, err := appDir(fsys, project, id)
-	if err != nil {
-		return nil, err
-	}
 	files := readFiles(fsys, dir)
 	app := &App{Project: project, ID: id, Log: NewLog(), Metadata: files.Metadata, Graph: files.Graph,
 		Children: files.Children, Problems: files.Problems}
@@ -376,18 +387,11 @@ func readLog(fsys fs.FS, name string) ([]byte, fs.FileInfo, error) {
 // Files reads metadata.json, graph.json and children.jsonl of project/id
 // again.
 func (s *Store) Files(project, id string) (*Files, error) {
-	if _, err := rel(project, id); err != nil {
-		return nil, err
-	}
-	fsys, c, err := s.open()
+	fsys, dir, c, err := s.openApp(project, id)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	dir, err := appDir(fsys, project, id)
-	if err != nil {
-		return nil, err
-	}
 	return readFiles(fsys, dir), nil
 }
 
