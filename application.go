@@ -281,11 +281,21 @@ func (app *Application) runStep(ctx context.Context, i int, given Inputs) (Resul
 	if err == nil {
 		r, after, err = app.execute(sc, a, before, in, nil)
 	}
-	if err == nil && ctx.Err() != nil {
+	if err == nil && done(ctx) {
 		// The action finished but the caller gave up meanwhile: report it.
 		err = context.Cause(ctx)
 	}
 	return r, app.finishStep(ctx, sc, i, before, after, r, err, start)
+}
+
+// done reports whether ctx is cancelled, without the lock ctx.Err takes.
+func done(ctx context.Context) bool {
+	select {
+	case <-ctx.Done():
+		return true
+	default:
+		return false
+	}
 }
 
 // nextStepState returns the state a step starts from: the committed state with

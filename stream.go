@@ -68,9 +68,6 @@ const (
 	interruptClose = 2
 )
 
-// Action implements Stream.Action.
-func (s *streamCore) Action() *Action { return s.action }
-
 // All implements Stream.All.
 func (s *streamCore) All() iter.Seq[any] {
 	return func(yield func(any) bool) {
@@ -126,9 +123,6 @@ func (s *streamCore) Next() bool {
 	s.cur = item
 	return true
 }
-
-// Item implements Stream.Item.
-func (s *streamCore) Item() any { return s.cur }
 
 // Err implements Stream.Err.
 func (s *streamCore) Err() error {

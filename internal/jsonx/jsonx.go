@@ -31,9 +31,6 @@ func appendDepth(buf []byte, v any, depth int) ([]byte, error) {
 	if depth > maxDepth {
 		return buf, fmt.Errorf("value nested more than %d levels deep (does it contain itself?)", maxDepth)
 	}
-	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
-		return append(buf, "null"...), nil
-	}
 	switch x := v.(type) {
 	case nil:
 		return append(buf, "null"...), nil
@@ -104,6 +101,9 @@ func appendDepth(buf []byte, v any, depth int) ([]byte, error) {
 		}
 		return append(buf, ']'), nil
 	case json.Marshaler:
+		if rv := reflect.ValueOf(x); rv.Kind() == reflect.Pointer && rv.IsNil() {
+			return append(buf, "null"...), nil // as encoding/json does
+		}
 		b, err := x.MarshalJSON()
 		if err != nil {
 			return buf, err
