@@ -43,11 +43,8 @@ type StreamingFunc interface {
 
 // StructAction is a two-phase action, as Burr's class-based Action: Run
 // computes a result from a state holding only the declared reads, then Update
-// folds the result into the whole state.
-//
-// A StructAction may declare its keys and inputs by implementing any of
-// Reads() []string, Writes() []string, RequiredInputs() []string,
-// OptionalInputs() []string and Tags() []string; ActionOptions add to them.
+// folds the result into the whole state. A struct action may declare its keys
+// and inputs itself by implementing [Declarer].
 type StructAction interface {
 	Run(ctx context.Context, s State, in Inputs) (Result, error)
 	Update(result Result, s State) (State, error)
@@ -55,10 +52,23 @@ type StructAction interface {
 
 // StreamingStructAction is the two-phase form of a streaming action: Stream
 // sends intermediate items through yield and returns the final result, which
-// Update folds into the whole state.
+// Update folds into the whole state. Like a [StructAction], it may implement
+// [Declarer].
 type StreamingStructAction interface {
 	Stream(ctx context.Context, s State, in Inputs, yield Yield) (Result, error)
 	Update(result Result, s State) (State, error)
+}
+
+// Declarer is implemented by a [StructAction] or [StreamingStructAction] that
+// declares its own keys and inputs, so that every graph using it gets them:
+//
+//	func (counter) Declare() []burr.ActionOption {
+//		return []burr.ActionOption{burr.Reads("count"), burr.Writes("count")}
+//	}
+//
+// The options given to [NewStructAction] add to what Declare returns.
+type Declarer interface {
+	Declare() []ActionOption
 }
 
 type actionKind uint8
@@ -91,39 +101,50 @@ type Action struct {
 	sst StreamingStructAction
 }
 
-// ActionOption declares something about an action.
-type ActionOption func(*Action)
+// ActionOption declares something about an action: [Reads], [Writes],
+// [RequiredInputs], [OptionalInputs], [Tags], [Code].
+type ActionOption interface {
+	applyAction(*Action)
+}
+
+// actionOptionFunc is the one implementation of ActionOption.
+type actionOptionFunc func(*Action)
+
+func (f actionOptionFunc) applyAction(a *Action) { f(a) }
 
 // Reads declares the state keys an action reads.
 func Reads(keys ...string) ActionOption {
-	return func(a *Action) { a.reads = appendNew(a.reads, keys...) }
+	return actionOptionFunc(func(a *Action) { a.reads = appendNew(a.reads, keys...) })
 }
 
 // Writes declares the state keys an action writes. Writing any other key is an
-// error, and every declared key must be present after the action runs.
+// error ([WriteError]), and every declared key must be present after the
+// action runs.
 func Writes(keys ...string) ActionOption {
-	return func(a *Action) { a.writes = appendNew(a.writes, keys...) }
+	return actionOptionFunc(func(a *Action) { a.writes = appendNew(a.writes, keys...) })
 }
 
-// RequiredInputs declares inputs that every call running the action must give.
+// RequiredInputs declares inputs that every call running the action must give
+// ([WithInputs]); a missing one is an [InputError].
 func RequiredInputs(names ...string) ActionOption {
-	return func(a *Action) { a.required = appendNew(a.required, names...) }
+	return actionOptionFunc(func(a *Action) { a.required = appendNew(a.required, names...) })
 }
 
 // OptionalInputs declares inputs the action uses when they are given.
 func OptionalInputs(names ...string) ActionOption {
-	return func(a *Action) { a.optional = appendNew(a.optional, names...) }
+	return actionOptionFunc(func(a *Action) { a.optional = appendNew(a.optional, names...) })
 }
 
-// Tags attaches tags, which halt conditions can name as "@tag:<tag>".
+// Tags attaches tags, which halt conditions ([HaltAfter], [HaltBefore]) can
+// name as "@tag:<tag>".
 func Tags(tags ...string) ActionOption {
-	return func(a *Action) { a.tags = appendNew(a.tags, tags...) }
+	return actionOptionFunc(func(a *Action) { a.tags = appendNew(a.tags, tags...) })
 }
 
 // Code sets the text shown as the action's code in graph exports and tracking.
 // By default it is the Go function or type the action was built from.
 func Code(text string) ActionOption {
-	return func(a *Action) { a.code = text }
+	return actionOptionFunc(func(a *Action) { a.code = text })
 }
 
 func appendNew(list []string, items ...string) []string {
@@ -138,7 +159,7 @@ func appendNew(list []string, items ...string) []string {
 func newAction(name string, kind actionKind, code string, opts []ActionOption) *Action {
 	a := &Action{name: name, kind: kind, code: code}
 	for _, o := range opts {
-		o(a)
+		o.applyAction(a)
 	}
 	return a
 }
@@ -212,24 +233,12 @@ func NewStructStreamingAction(name string, v StreamingStructAction, opts ...Acti
 	return a
 }
 
+// declaredBy returns what a struct action declares of itself ([Declarer]).
 func declaredBy(v any) []ActionOption {
-	var opts []ActionOption
-	if d, ok := v.(interface{ Reads() []string }); ok {
-		opts = append(opts, Reads(d.Reads()...))
+	if d, ok := v.(Declarer); ok {
+		return slices.Clone(d.Declare())
 	}
-	if d, ok := v.(interface{ Writes() []string }); ok {
-		opts = append(opts, Writes(d.Writes()...))
-	}
-	if d, ok := v.(interface{ RequiredInputs() []string }); ok {
-		opts = append(opts, RequiredInputs(d.RequiredInputs()...))
-	}
-	if d, ok := v.(interface{ OptionalInputs() []string }); ok {
-		opts = append(opts, OptionalInputs(d.OptionalInputs()...))
-	}
-	if d, ok := v.(interface{ Tags() []string }); ok {
-		opts = append(opts, Tags(d.Tags()...))
-	}
-	return opts
+	return nil
 }
 
 func funcCode(fn any) string {

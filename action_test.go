@@ -12,7 +12,7 @@ import (
 func runOne(t *testing.T, a *burr.Action, s burr.State, in burr.Inputs) (burr.StepResult, error) {
 	t.Helper()
 	app := mustNew(t, burr.WithActions(a), burr.WithState(s), burr.WithEntrypoint(a.Name()))
-	return app.Step(context.Background(), in)
+	return app.Step(context.Background(), burr.WithInputs(in))
 }
 
 func TestFunctionActionShapes(t *testing.T) {
@@ -48,8 +48,9 @@ func (p *twoPhase) Update(r burr.Result, s burr.State) (burr.State, error) {
 	return s.Set("count", r["count"]).Set("seen", len(p.seen)), nil
 }
 
-func (p *twoPhase) Reads() []string  { return []string{"count"} }
-func (p *twoPhase) Writes() []string { return []string{"count", "seen"} }
+func (p *twoPhase) Declare() []burr.ActionOption {
+	return []burr.ActionOption{burr.Reads("count"), burr.Writes("count", "seen")}
+}
 
 func TestStructActionSeesOnlyReads(t *testing.T) {
 	p := &twoPhase{}

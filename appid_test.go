@@ -20,7 +20,7 @@ func TestNewAppID(t *testing.T) {
 		}
 		seen[id] = true
 	}
-	if id := mustNew(t, burr.WithActions(counterAction("c")), burr.WithEntrypoint("c")).AppID(); !re.MatchString(id) {
+	if id := mustNew(t, burr.WithActions(counterAction("c")), burr.WithEntrypoint("c")).Ref().AppID; !re.MatchString(id) {
 		t.Fatalf("default app id %q", id)
 	}
 }

@@ -20,14 +20,13 @@ import (
 // (or while a stream it returned is still open) fails at once with ErrBusy; it
 // never races. The accessors (State, AppID, …) may be called at any time.
 type Application struct {
-	graph        *Graph
-	appID        string
-	partitionKey string
-	entry        int
-	hooks        hookSet
-	persister    Saver
-	parent       *Pointer
-	spawning     *Pointer
+	graph     *Graph
+	ref       AppRef
+	entry     int
+	hooks     hookSet
+	persister Saver
+	parent    *StepRef
+	spawning  *StepRef
 
 	// Events reused from step to step (one call runs at a time), so that
 	// hooks cost no allocation per step.
@@ -59,7 +58,7 @@ type StepResult struct {
 func New(ctx context.Context, opts ...Option) (*Application, error) {
 	var c config
 	for _, o := range opts {
-		o(&c)
+		o.applyApp(&c)
 	}
 	if c.errs != nil {
 		return nil, &GraphError{Problems: c.errs}
@@ -76,12 +75,10 @@ func New(ctx context.Context, opts ...Option) (*Application, error) {
 			return nil, err
 		}
 	}
-	if c.appID == "" {
-		c.appID = NewAppID()
+	if c.ref.AppID == "" {
+		c.ref.AppID = NewAppID()
 	}
-	if ini, ok := c.persister.(interface {
-		Initialized(context.Context) (bool, error)
-	}); ok {
+	if ini, ok := c.persister.(Initializer); ok {
 		ready, err := ini.Initialized(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("burr: checking the persister: %w", err)
@@ -90,7 +87,7 @@ func New(ctx context.Context, opts ...Option) (*Application, error) {
 			return nil, fmt.Errorf("burr: the persister %T is not initialized: call its Initialize method first", c.persister)
 		}
 	}
-	app := &Application{graph: g, appID: c.appID, partitionKey: c.partitionKey, persister: c.persister, spawning: c.spawningParent, cur: -1}
+	app := &Application{graph: g, ref: c.ref, persister: c.persister, spawning: c.spawningParent, cur: -1}
 	for _, h := range c.hooks {
 		if h == nil {
 			return nil, errors.New("burr: WithHooks: nil hook")
@@ -125,7 +122,7 @@ func New(ctx context.Context, opts ...Option) (*Application, error) {
 	}
 	app.state.Store(&state)
 	if len(app.hooks.postCreate) > 0 {
-		e := &ApplicationCreated{AppID: app.appID, PartitionKey: app.partitionKey, State: state, Graph: g,
+		e := &ApplicationCreated{AppRef: app.ref, State: state, Graph: g,
 			Entrypoint: entry, Parent: app.parent, SpawningParent: app.spawning}
 		if err := callHooks(ctx, app.hooks.postCreate, e, PostApplicationCreateHook.PostApplicationCreate); err != nil {
 			return nil, hookErr("post-application-create", err)
@@ -137,11 +134,8 @@ func New(ctx context.Context, opts ...Option) (*Application, error) {
 // State returns the current state.
 func (app *Application) State() State { return *app.state.Load() }
 
-// AppID returns the application id.
-func (app *Application) AppID() string { return app.appID }
-
-// PartitionKey returns the partition key.
-func (app *Application) PartitionKey() string { return app.partitionKey }
+// Ref returns the application's identity: its app id and partition key.
+func (app *Application) Ref() AppRef { return app.ref }
 
 // SequenceID returns the sequence id of the last step, if any ran.
 func (app *Application) SequenceID() (int, bool) { return app.State().SequenceID() }
@@ -149,11 +143,13 @@ func (app *Application) SequenceID() (int, bool) { return app.State().SequenceID
 // Graph returns the application's graph.
 func (app *Application) Graph() *Graph { return app.graph }
 
-// Parent returns the application this one was forked from, or nil.
-func (app *Application) Parent() *Pointer { return app.parent }
+// Parent returns the step this application was forked from ([ForkFrom]), or
+// nil.
+func (app *Application) Parent() *StepRef { return app.parent }
 
-// SpawningParent returns the application that started this one, or nil.
-func (app *Application) SpawningParent() *Pointer { return app.spawning }
+// SpawningParent returns the step of the application that started this one
+// ([WithSpawningParent]), or nil.
+func (app *Application) SpawningParent() *StepRef { return app.spawning }
 
 // NextAction returns the action the next step would run, or nil when no
 // transition matches.
@@ -179,7 +175,7 @@ func (app *Application) commit(s *State, cur int) {
 
 func (app *Application) acquire() error {
 	if !app.busy.CompareAndSwap(false, true) {
-		return fmt.Errorf("%w (app %q)", ErrBusy, app.appID)
+		return fmt.Errorf("%w (app %q)", ErrBusy, app.ref.AppID)
 	}
 	if app.conflict != nil {
 		app.busy.Store(false)
@@ -208,7 +204,7 @@ func (app *Application) preExec(ctx context.Context, m ExecuteMethod) error {
 	if len(app.hooks.preExec) == 0 {
 		return nil
 	}
-	e := &ExecuteCall{AppID: app.appID, PartitionKey: app.partitionKey, Method: m, State: app.State()}
+	e := &ExecuteCall{AppRef: app.ref, Method: m, State: app.State()}
 	return hookErr("pre-run-execute-call", callHooks(ctx, app.hooks.preExec, e, PreRunExecuteCallHook.PreRunExecuteCall))
 }
 
@@ -216,7 +212,7 @@ func (app *Application) postExec(ctx context.Context, m ExecuteMethod, err error
 	if len(app.hooks.postExec) == 0 {
 		return err
 	}
-	e := &ExecuteCall{AppID: app.appID, PartitionKey: app.partitionKey, Method: m, State: app.State(), Err: err}
+	e := &ExecuteCall{AppRef: app.ref, Method: m, State: app.State(), Err: err}
 	if herr := callHooks(ctx, app.hooks.postExec, e, PostRunExecuteCallHook.PostRunExecuteCall); herr != nil {
 		return errors.Join(err, hookErr("post-run-execute-call", herr))
 	}
@@ -233,14 +229,19 @@ func checkInputNames(in Inputs) error {
 }
 
 // Step runs the next action and returns its result and the new state. When no
-// transition matches (the application is done), it returns a StepResult with
-// a nil Action and no error, and the sequence id does not change.
-func (app *Application) Step(ctx context.Context, in Inputs) (res StepResult, err error) {
+// transition matches (the application is done), it returns a [StepResult] with
+// a nil Action and no error, and the sequence id does not change. Inputs are
+// given with [WithInputs].
+func (app *Application) Step(ctx context.Context, opts ...StepOption) (res StepResult, err error) {
 	if err := app.acquire(); err != nil {
 		return StepResult{}, err
 	}
 	defer app.release()
-	if err := checkInputNames(in); err != nil {
+	in, err := stepInputs(opts)
+	if err == nil {
+		err = checkInputNames(in)
+	}
+	if err != nil {
 		return StepResult{}, err
 	}
 	if err := app.preExec(ctx, MethodStep); err != nil {
@@ -315,7 +316,7 @@ func (app *Application) preStep(sc *stepContext, before State, in Inputs, t time
 		return nil
 	}
 	e := &app.startEvt
-	*e = StepStart{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: sc.seq, Action: sc.action, State: before, Inputs: in, Time: t}
+	*e = StepStart{AppContext: sc.appContext(), State: before, Inputs: in, Time: t}
 	return hookErr("pre-run-step", callHooks(sc, app.hooks.preStep, e, PreRunStepHook.PreRunStep))
 }
 
@@ -375,8 +376,7 @@ func (app *Application) finishStep(ctx context.Context, sc *stepContext, i int, 
 	a := app.graph.actions[i]
 	if len(app.hooks.postStep) > 0 || app.persister != nil {
 		e := &app.endEvt
-		*e = StepEnd{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: sc.seq, Action: a,
-			State: after, Result: r, Err: err, Start: start, Time: time.Now()}
+		*e = StepEnd{AppContext: sc.appContext(), State: after, Result: r, Err: err, Start: start, Time: time.Now()}
 		if err != nil {
 			e.State, e.Result = before, nil
 		}
@@ -387,26 +387,12 @@ func (app *Application) finishStep(ctx context.Context, sc *stepContext, i int, 
 		if app.persister != nil {
 			// The record holds what is committed, whatever a hook did to the
 			// event.
-			status, saved := StatusCompleted, after
+			saved := after
 			if err != nil {
-				status, saved = StatusFailed, before
+				saved = before
 			}
-			rec := Record{PartitionKey: app.partitionKey, AppID: app.appID, SequenceID: sc.seq, Position: a.name,
-				State: saved, Status: status, CreatedAt: e.Time}
-			saveCtx := ctx
-			if ctx.Err() != nil {
-				// The caller gave up (which may be why the step failed): the
-				// record is still written, within a bound of its own.
-				var cancel context.CancelFunc
-				saveCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), failedSaveTimeout)
-				defer cancel()
-			}
-			if serr := safeCall(func() error { return app.persister.Save(saveCtx, rec) }); serr != nil {
-				if errors.Is(serr, ErrConflict) {
-					app.conflict = fmt.Errorf("burr: app %q lost a write conflict at sequence id %d to another writer; "+
-						"build a new Application with WithInitializeFrom to reload it: %w", app.appID, sc.seq, ErrConflict)
-				}
-				err = errors.Join(err, fmt.Errorf("burr: saving the step: %w", serr))
+			if serr := app.save(ctx, sc.seq, a, saved, err == nil, e.Time); serr != nil {
+				err = errors.Join(err, serr)
 			}
 		}
 	}
@@ -421,10 +407,6 @@ func (app *Application) finishStep(ctx context.Context, sc *stepContext, i int, 
 	app.commit(&sc.state, i)
 	return nil
 }
-
-// failedSaveTimeout bounds the save of a step whose caller's context is
-// already cancelled.
-const failedSaveTimeout = 10 * time.Second
 
 // halts holds a call's halt conditions as per-action flags.
 type halts struct {
@@ -470,14 +452,6 @@ func (app *Application) resolveHalts(rc *runConfig) (halts, error) {
 	return h, nil
 }
 
-func newRunConfig(opts []RunOption) *runConfig {
-	rc := &runConfig{}
-	for _, o := range opts {
-		o(rc)
-	}
-	return rc
-}
-
 // Run runs steps until a halt condition is met or no transition matches, and
 // returns how it ended:
 //
@@ -488,11 +462,14 @@ func newRunConfig(opts []RunOption) *runConfig {
 // The first action always runs, so a run that halted before an action can be
 // called again (with the inputs that action needs) to run it.
 func (app *Application) Run(ctx context.Context, opts ...RunOption) (StepResult, error) {
+	rc, err := newRunConfig(opts)
+	if err != nil {
+		return StepResult{}, err
+	}
 	if err := app.acquire(); err != nil {
 		return StepResult{}, err
 	}
 	defer app.release()
-	rc := newRunConfig(opts)
 	if err := app.preExec(ctx, MethodRun); err != nil {
 		return StepResult{}, app.postExec(ctx, MethodRun, err)
 	}
@@ -504,8 +481,12 @@ func (app *Application) Run(ctx context.Context, opts ...RunOption) (StepResult,
 // Breaking out of the loop stops the run after the current step. An error
 // ends the iteration after being yielded.
 func (app *Application) Iterate(ctx context.Context, opts ...RunOption) iter.Seq2[StepResult, error] {
-	rc := newRunConfig(opts)
+	rc, optErr := newRunConfig(opts)
 	return func(yield func(StepResult, error) bool) {
+		if optErr != nil {
+			yield(StepResult{}, optErr)
+			return
+		}
 		if err := app.acquire(); err != nil {
 			yield(StepResult{}, err)
 			return

@@ -31,7 +31,7 @@ func TestStep(t *testing.T) {
 	ctx := context.Background()
 	app := mustNew(t, burr.WithActions(counterAction("counter")), burr.WithState(burr.State{}.Set("count", 0)),
 		burr.WithEntrypoint("counter"), burr.WithSequenceID(0))
-	res, err := app.Step(ctx, nil)
+	res, err := app.Step(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestStep(t *testing.T) {
 		t.Fatalf("prior %q", p)
 	}
 	// No transitions: the next step has nothing to run and spends no sequence id.
-	res, err = app.Step(ctx, nil)
+	res, err = app.Step(ctx)
 	if err != nil || res.Action != nil {
 		t.Fatalf("want no action, got %v %v", res.Action, err)
 	}
@@ -53,11 +53,11 @@ func TestStep(t *testing.T) {
 
 func TestStepWithInputs(t *testing.T) {
 	app := mustNew(t, burr.WithActions(counterAction("counter")), burr.WithState(burr.State{}.Set("count", 0)), burr.WithEntrypoint("counter"))
-	res, err := app.Step(context.Background(), burr.Inputs{"step": 5})
+	res, err := app.Step(context.Background(), burr.WithInputs(burr.Inputs{"step": 5}))
 	if err != nil || res.Result["count"] != 5 {
 		t.Fatal(res.Result, err)
 	}
-	_, err = app.Step(context.Background(), burr.Inputs{"__not_allowed": 1})
+	_, err = app.Step(context.Background(), burr.WithInputs(burr.Inputs{"__not_allowed": 1}))
 	wantErrContains(t, err, "double underscore", "__not_allowed")
 }
 
@@ -65,7 +65,7 @@ func TestStepBroken(t *testing.T) {
 	boom := errors.New("broken")
 	a := burr.NewAction("broken", func(context.Context, burr.State) (burr.State, error) { return burr.State{}, boom })
 	app := mustNew(t, burr.WithActions(a), burr.WithEntrypoint("broken"))
-	_, err := app.Step(context.Background(), nil)
+	_, err := app.Step(context.Background())
 	if !errors.Is(err, boom) {
 		t.Fatalf("want the action's error, got %v", err)
 	}
@@ -149,7 +149,7 @@ func TestDefaultCycle(t *testing.T) {
 		burr.WithTransitions(burr.From("one").To("two"), burr.From("two").To("three"), burr.From("three").To("one")),
 		burr.WithEntrypoint("one"))
 	for range 7 {
-		if _, err := app.Step(context.Background(), nil); err != nil {
+		if _, err := app.Step(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -189,12 +189,12 @@ func TestApplicationContext(t *testing.T) {
 	app := mustNew(t, burr.WithActions(a), burr.WithTransitions(burr.From("ctx").To("ctx")), burr.WithEntrypoint("ctx"),
 		burr.WithAppID("app-1"), burr.WithPartitionKey("user-1"), burr.WithSequenceID(5))
 	for range 10 {
-		if _, err := app.Step(context.Background(), nil); err != nil {
+		if _, err := app.Step(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for i, c := range seen {
-		if c.AppID != "app-1" || c.PartitionKey != "user-1" || c.ActionName != "ctx" || c.SequenceID != 6+i {
+		if c.AppID != "app-1" || c.PartitionKey != "user-1" || c.Action.Name() != "ctx" || c.SequenceID != 6+i {
 			t.Fatalf("context %d: %+v", i, c)
 		}
 	}
@@ -229,7 +229,7 @@ func TestCancelBetweenAndInsideSteps(t *testing.T) {
 		return s, context.Cause(ctx)
 	})
 	app2 := mustNew(t, burr.WithActions(wait), burr.WithEntrypoint("wait"))
-	if _, err := app2.Step(ctx2, nil); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := app2.Step(ctx2); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("want deadline exceeded, got %v", err)
 	}
 }
@@ -243,9 +243,9 @@ func TestConcurrentCallIsBusy(t *testing.T) {
 	})
 	app := mustNew(t, burr.WithActions(a), burr.WithEntrypoint("slow"))
 	var wg sync.WaitGroup
-	wg.Go(func() { _, _ = app.Step(context.Background(), nil) })
+	wg.Go(func() { _, _ = app.Step(context.Background()) })
 	<-started
-	_, err := app.Step(context.Background(), nil)
+	_, err := app.Step(context.Background())
 	if !errors.Is(err, burr.ErrBusy) {
 		t.Fatalf("want ErrBusy, got %v", err)
 	}
@@ -264,12 +264,12 @@ func TestPanicInActionBecomesError(t *testing.T) {
 		return s.Set("ok", true), nil
 	}, burr.Writes("ok"))
 	app := mustNew(t, burr.WithActions(a), burr.WithEntrypoint("panicky"))
-	_, err := app.Step(context.Background(), nil)
+	_, err := app.Step(context.Background())
 	var pe *burr.PanicError
 	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "kaboom") || !strings.Contains(string(pe.Stack), "application_test.go") {
 		t.Fatalf("want a PanicError with stack, got %v", err)
 	}
-	res, err := app.Step(context.Background(), nil)
+	res, err := app.Step(context.Background())
 	if err != nil || res.State.Value("ok") != true {
 		t.Fatalf("app unusable after panic: %v", err)
 	}
@@ -304,7 +304,7 @@ func TestRunStepHooks(t *testing.T) {
 	if rec.count("pre_exec") != 1 || rec.count("post_exec") != 1 || rec.count("create") != 1 {
 		t.Fatalf("exec hooks: %v", rec.list())
 	}
-	res, err := app.Step(context.Background(), nil)
+	res, err := app.Step(context.Background())
 	if err != nil || res.Action != nil {
 		t.Fatal(res, err)
 	}
@@ -321,7 +321,7 @@ func TestMissingInputFailsBeforeStepHooks(t *testing.T) {
 	a := burr.NewAction("needs", func(_ context.Context, s burr.State, in burr.Inputs) (burr.State, error) { return s, nil },
 		burr.RequiredInputs("prompt"))
 	app := mustNew(t, burr.WithActions(a), burr.WithEntrypoint("needs"), burr.WithHooks(rec))
-	_, err := app.Step(context.Background(), burr.Inputs{"other": 1})
+	_, err := app.Step(context.Background(), burr.WithInputs(burr.Inputs{"other": 1}))
 	wantErrContains(t, err, `"needs"`, "missing required inputs [prompt]", "[other]")
 	if rec.count("pre_step") != 0 || rec.count("post_step") != 0 {
 		t.Fatalf("step hooks fired: %v", rec.list())
@@ -330,7 +330,7 @@ func TestMissingInputFailsBeforeStepHooks(t *testing.T) {
 		t.Fatal("a missing input spent a sequence id")
 	}
 	// Hooks see the declared inputs only.
-	_, err = app.Step(context.Background(), burr.Inputs{"prompt": "hi", "other": 1})
+	_, err = app.Step(context.Background(), burr.WithInputs(burr.Inputs{"prompt": "hi", "other": 1}))
 	if err != nil || !reflect.DeepEqual(rec.starts[0].Inputs, burr.Inputs{"prompt": "hi"}) {
 		t.Fatal(rec.starts, err)
 	}
@@ -351,7 +351,7 @@ func TestHookErrorFailsStepWithoutAdvancing(t *testing.T) {
 	for _, panics := range []bool{false, true} {
 		rec := &recorder{}
 		app := counterApp(t, burr.WithHooks(failingHook{panics: panics}, rec))
-		_, err := app.Step(context.Background(), nil)
+		_, err := app.Step(context.Background())
 		wantErrContains(t, err, "post-run-step hook")
 		if count.Or(app.State(), -1) != 0 {
 			t.Fatalf("state advanced to %v", app.State())
@@ -359,7 +359,7 @@ func TestHookErrorFailsStepWithoutAdvancing(t *testing.T) {
 		if len(rec.steps) != 1 {
 			t.Fatal("later hooks not called")
 		}
-		if _, err := app.Step(context.Background(), nil); err == nil {
+		if _, err := app.Step(context.Background()); err == nil {
 			t.Fatal("hook ignored")
 		}
 	}
@@ -389,7 +389,7 @@ func TestNestedApplications(t *testing.T) {
 		for i := range 2 {
 			child, err := burr.New(ctx, burr.WithActions(spawn), burr.WithEntrypoint("spawn"), burr.WithHooks(rec),
 				burr.WithState(burr.State{}.Set("depth", depth+1)),
-				burr.WithAppID(fmt.Sprintf("%s/%d", parent.AppID, i)), burr.WithSpawningParent(parent.AppID, parent.SequenceID, ""))
+				burr.WithAppID(fmt.Sprintf("%s/%d", parent.AppID, i)), burr.WithSpawningParent(parent.StepRef))
 			if err != nil {
 				return s, err
 			}
@@ -427,7 +427,7 @@ func TestSpansAndAttributes(t *testing.T) {
 	})
 	app := mustNew(t, burr.WithActions(a), burr.WithTransitions(burr.From("traced").To("traced")), burr.WithEntrypoint("traced"), burr.WithHooks(rec))
 	for range 2 {
-		if _, err := app.Step(context.Background(), nil); err != nil {
+		if _, err := app.Step(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}

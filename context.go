@@ -8,13 +8,13 @@ import (
 	"sync"
 )
 
-// AppContext describes the step an action is running in. Actions reach it from
-// their context with FromContext.
+// AppContext names the step an action is running in: the application, the
+// sequence id and the action. It is the header of every step-level hook event
+// ([StepStart], [StepEnd], [StreamStart], [StreamItem], [StreamEnd], [Span],
+// [Attributes]), and what [FromContext] returns to the action itself.
 type AppContext struct {
-	AppID        string
-	PartitionKey string
-	SequenceID   int
-	ActionName   string
+	StepRef
+	Action *Action // never nil inside a step
 }
 
 type appCtxKey struct{}
@@ -47,14 +47,20 @@ func (c *stepContext) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-// FromContext returns the identity of the step running with ctx: the app id,
-// partition key, sequence id and action name. It reports false outside a step.
+// appContext returns the step's header for events.
+func (c *stepContext) appContext() AppContext {
+	return AppContext{StepRef: c.app.ref.At(c.seq), Action: c.action}
+}
+
+// FromContext returns the step running with ctx: its application, sequence
+// id and action. It reports false outside a step. A sub-application started
+// by the action passes the StepRef to [WithSpawningParent].
 func FromContext(ctx context.Context) (AppContext, bool) {
 	sc, ok := ctx.Value(appCtxKey{}).(*stepContext)
 	if !ok {
 		return AppContext{}, false
 	}
-	return AppContext{AppID: sc.app.appID, PartitionKey: sc.app.partitionKey, SequenceID: sc.seq, ActionName: sc.action.name}, true
+	return sc.appContext(), true
 }
 
 // safeCall runs fn and turns a panic into a *PanicError.

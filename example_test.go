@@ -30,7 +30,7 @@ func ExampleNewAction() {
 		burr.WithActions(increment),
 		burr.WithState(burr.State{}.Set("count", 41)),
 		burr.WithEntrypoint("increment"))
-	res, _ := app.Step(context.Background(), nil)
+	res, _ := app.Step(context.Background())
 	fmt.Println(res.Action.Name(), res.State.Value("count"))
 	// Output: increment 42
 }
@@ -54,7 +54,7 @@ func ExampleNewStructAction() {
 		burr.WithActions(greet),
 		burr.WithState(burr.State{}.Set("name", "Ada")),
 		burr.WithEntrypoint("greet"))
-	res, _ := app.Step(context.Background(), burr.Inputs{"salutation": "Hello"})
+	res, _ := app.Step(context.Background(), burr.WithInputs(burr.Inputs{"salutation": "Hello"}))
 	fmt.Println(res.Result["greeting"])
 	// Output: Hello, Ada!
 }

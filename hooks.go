@@ -44,40 +44,32 @@ const (
 	MethodStreamIterate ExecuteMethod = "stream_iterate"
 )
 
-// Pointer points at another application: a fork parent or a spawning parent.
-type Pointer struct {
-	AppID        string
-	SequenceID   int
-	PartitionKey string
-}
-
-// ApplicationCreated is passed to PostApplicationCreateHook.
+// ApplicationCreated is passed to [PostApplicationCreateHook].
 type ApplicationCreated struct {
-	AppID          string
-	PartitionKey   string
+	AppRef
 	State          State
 	Graph          *Graph
 	Entrypoint     string
-	Parent         *Pointer // the application this one was forked from, or nil
-	SpawningParent *Pointer // the application that started this one, or nil
+	Parent         *StepRef // the step this application was forked from, or nil
+	SpawningParent *StepRef // the step of the application that started this one, or nil
 }
 
-// PostApplicationCreateHook is called once when an Application is created.
+// PostApplicationCreateHook is called once when an [Application] is created.
 type PostApplicationCreateHook interface {
 	PostApplicationCreate(ctx context.Context, e *ApplicationCreated) error
 }
 
 // ExecuteCall is passed to the execute-call hooks.
 type ExecuteCall struct {
-	AppID        string
-	PartitionKey string
-	Method       ExecuteMethod
-	State        State
-	Err          error // set for PostRunExecuteCall when the call failed
+	AppRef
+	Method ExecuteMethod
+	State  State
+	Err    error // set for PostRunExecuteCall when the call failed
 }
 
-// PreRunExecuteCallHook is called when a public call (Step, Run, Iterate,
-// StreamResult, StreamIterate) starts.
+// PreRunExecuteCallHook is called when a public call ([Application.Step],
+// [Application.Run], [Application.Iterate], [Application.StreamResult],
+// [Application.StreamIterate]) starts.
 type PreRunExecuteCallHook interface {
 	PreRunExecuteCall(ctx context.Context, e *ExecuteCall) error
 }
@@ -89,15 +81,12 @@ type PostRunExecuteCallHook interface {
 	PostRunExecuteCall(ctx context.Context, e *ExecuteCall) error
 }
 
-// StepStart is passed to PreRunStepHook.
+// StepStart is passed to [PreRunStepHook].
 type StepStart struct {
-	AppID        string
-	PartitionKey string
-	SequenceID   int
-	Action       *Action
-	State        State  // the state before the step
-	Inputs       Inputs // the declared inputs the action receives
-	Time         time.Time
+	AppContext
+	State  State  // the state before the step
+	Inputs Inputs // the declared inputs the action receives
+	Time   time.Time
 }
 
 // PreRunStepHook is called before an action runs, after its inputs have been
@@ -106,12 +95,9 @@ type PreRunStepHook interface {
 	PreRunStep(ctx context.Context, e *StepStart) error
 }
 
-// StepEnd is passed to PostRunStepHook.
+// StepEnd is passed to [PostRunStepHook].
 type StepEnd struct {
-	AppID        string
-	PartitionKey string
-	SequenceID   int
-	Action       *Action
+	AppContext
 	// State is the state after the step, or the state before it (with the new
 	// sequence id) when the step failed.
 	State  State
@@ -127,13 +113,10 @@ type PostRunStepHook interface {
 	PostRunStep(ctx context.Context, e *StepEnd) error
 }
 
-// StreamStart is passed to PreStartStreamHook.
+// StreamStart is passed to [PreStartStreamHook].
 type StreamStart struct {
-	AppID        string
-	PartitionKey string
-	SequenceID   int
-	Action       string
-	Time         time.Time // when the stream was set up
+	AppContext
+	Time time.Time // when the stream was set up
 }
 
 // PreStartStreamHook is called when a streamed step is set up.
@@ -141,13 +124,10 @@ type PreStartStreamHook interface {
 	PreStartStream(ctx context.Context, e *StreamStart) error
 }
 
-// StreamItem is passed to PostStreamItemHook. The event is reused for every
+// StreamItem is passed to [PostStreamItemHook]. The event is reused for every
 // item of a stream: read it during the call, do not keep it.
 type StreamItem struct {
-	AppID         string
-	PartitionKey  string
-	SequenceID    int
-	Action        string
+	AppContext
 	Item          any
 	Index         int       // 0-based
 	StreamStart   time.Time // when the stream was set up
@@ -160,15 +140,12 @@ type PostStreamItemHook interface {
 	PostStreamItem(ctx context.Context, e *StreamItem) error
 }
 
-// StreamEnd is passed to PostEndStreamHook.
+// StreamEnd is passed to [PostEndStreamHook].
 type StreamEnd struct {
-	AppID        string
-	PartitionKey string
-	SequenceID   int
-	Action       string
-	Items        int   // how many items were streamed
-	Err          error // why the stream ended early, or nil
-	Time         time.Time
+	AppContext
+	Items int   // how many items were streamed
+	Err   error // why the stream ended early, or nil
+	Time  time.Time
 }
 
 // PostEndStreamHook is called once when a streamed step ends, however it ends.
@@ -176,54 +153,18 @@ type PostEndStreamHook interface {
 	PostEndStream(ctx context.Context, e *StreamEnd) error
 }
 
-// Span describes a span opened inside an action with StartSpan.
-type Span struct {
-	AppID        string
-	PartitionKey string
-	Action       string
-	SequenceID   int
-	// ID is Burr's span id: "<sequence id>:<i0>.<i1>…", the 0-based index of
-	// the top-level span within the step, then the sibling index at each depth.
-	ID           string
-	Name         string
-	ParentID     string // "" for a top-level span
-	Dependencies []string
-	StartTime    time.Time
-	EndTime      time.Time // zero until the span ends
-
-	step     *stepContext
-	children int
-	ended    bool
-}
-
-// PreStartSpanHook is called when a span starts.
+// PreStartSpanHook is called when a span starts ([StartSpan]).
 type PreStartSpanHook interface {
 	PreStartSpan(ctx context.Context, s *Span) error
 }
 
-// PostEndSpanHook is called when a span ends.
+// PostEndSpanHook is called when a span ends ([Span.End]).
 type PostEndSpanHook interface {
 	PostEndSpan(ctx context.Context, s *Span) error
 }
 
-// Attribute is one key and value logged with LogAttributes.
-type Attribute struct {
-	Key   string
-	Value any
-}
-
-// Attributes is passed to DoLogAttributesHook.
-type Attributes struct {
-	AppID        string
-	PartitionKey string
-	Action       string
-	SequenceID   int
-	SpanID       string // "" when logged on the action rather than a span
-	Attributes   []Attribute
-	Time         time.Time
-}
-
-// DoLogAttributesHook is called when an action logs attributes.
+// DoLogAttributesHook is called when an action logs attributes
+// ([LogAttributes]).
 type DoLogAttributesHook interface {
 	DoLogAttributes(ctx context.Context, a *Attributes) error
 }

@@ -6,71 +6,75 @@ import (
 	"fmt"
 )
 
-// InitOption configures WithInitializeFrom.
-type InitOption func(*initConfig)
+// InitOption configures [WithInitializeFrom]: [ResumeAtNextAction],
+// [DefaultState], [DefaultEntrypoint], [ForkFrom].
+type InitOption interface {
+	applyInit(*initConfig)
+}
+
+// initOptionFunc is the one implementation of InitOption.
+type initOptionFunc func(*initConfig)
+
+func (f initOptionFunc) applyInit(c *initConfig) { f(c) }
 
 type initConfig struct {
 	loader            Loader
 	resume            bool
 	defaultState      State
 	defaultEntrypoint string
-	forkAppID         string
-	forkPartitionKey  string
-	forkSeq           int
-	forkSeqSet        bool
+	fork              *StepRef
 }
 
 // WithInitializeFrom loads the application's state from loader when it is
-// created (Burr's initialize_from). It looks up the record of this
-// application's app id and partition key (or of the fork source), then:
+// created (Burr's initialize_from). It looks up the latest record of this
+// application's [AppRef] (or the record [WithSequenceID] names, or the fork
+// source's), then:
 //
-//   - nothing found (also when forking): start from DefaultState at
-//     DefaultEntrypoint;
-//   - found, ResumeAtNextAction, completed: continue with the action after the
-//     saved one;
+//   - nothing found (also when forking): start from [DefaultState] at
+//     [DefaultEntrypoint];
+//   - found, [ResumeAtNextAction], completed: continue with the action after
+//     the saved one;
 //   - found, ResumeAtNextAction, failed: retry the saved action;
 //   - found, without ResumeAtNextAction: keep the state, restart at
 //     DefaultEntrypoint.
 //
 // The next step's sequence id follows the loaded one. It cannot be combined
-// with WithState or WithEntrypoint.
+// with [WithState] or [WithEntrypoint].
 func WithInitializeFrom(loader Loader, opts ...InitOption) Option {
-	return func(c *config) {
+	return optionFunc(func(c *config) {
 		ic := &initConfig{loader: loader}
 		for _, o := range opts {
-			o(ic)
+			o.applyInit(ic)
 		}
 		c.init = ic
-	}
+	})
 }
 
 // ResumeAtNextAction continues a loaded application where it left off.
-func ResumeAtNextAction() InitOption { return func(c *initConfig) { c.resume = true } }
+func ResumeAtNextAction() InitOption { return initOptionFunc(func(c *initConfig) { c.resume = true }) }
 
 // DefaultState is the state used when the loader has no record.
-func DefaultState(s State) InitOption { return func(c *initConfig) { c.defaultState = s } }
+func DefaultState(s State) InitOption {
+	return initOptionFunc(func(c *initConfig) { c.defaultState = s })
+}
 
 // DefaultEntrypoint is where the application starts when nothing is loaded, or
 // when a loaded application is not resumed. It is required.
 func DefaultEntrypoint(name string) InitOption {
-	return func(c *initConfig) { c.defaultEntrypoint = name }
+	return initOptionFunc(func(c *initConfig) { c.defaultEntrypoint = name })
 }
 
-// ForkFrom starts this application from another application's saved state
-// (its latest record unless ForkFromSequenceID is given). The new application
-// keeps a pointer to its parent.
-func ForkFrom(appID, partitionKey string) InitOption {
-	return func(c *initConfig) { c.forkAppID, c.forkPartitionKey = appID, partitionKey }
-}
-
-// ForkFromSequenceID forks from the record with this sequence id.
-func ForkFromSequenceID(seq int) InitOption {
-	return func(c *initConfig) { c.forkSeq, c.forkSeqSet = seq, true }
+// ForkFrom starts this application from a step another application saved:
+// from.SequenceID, or its latest record when that is [Latest]
+// (from = parent.At(burr.Latest)). The new application has an app id of its
+// own and keeps a pointer to its parent ([Application.Parent]).
+func ForkFrom(from StepRef) InitOption {
+	return initOptionFunc(func(c *initConfig) { c.fork = &from })
 }
 
 // initialize applies c.init to the config, returning the state, entrypoint and
 // fork parent to use.
-func (c *config) initialize(ctx context.Context) (State, string, *Pointer, error) {
+func (c *config) initialize(ctx context.Context) (State, string, *StepRef, error) {
 	ic := c.init
 	if c.stateSet || c.entrypoint != "" {
 		return State{}, "", nil, errors.New("burr: WithInitializeFrom cannot be combined with WithState or WithEntrypoint")
@@ -78,31 +82,28 @@ func (c *config) initialize(ctx context.Context) (State, string, *Pointer, error
 	if ic.loader == nil {
 		return State{}, "", nil, errors.New("burr: WithInitializeFrom needs a loader")
 	}
-	if ic.forkAppID == "" && (ic.forkPartitionKey != "" || ic.forkSeqSet) {
-		return State{}, "", nil, errors.New("burr: a fork partition key or sequence id needs a fork app id (ForkFrom)")
+	if ic.fork != nil && ic.fork.AppID == "" {
+		return State{}, "", nil, errors.New("burr: ForkFrom needs the app id to fork from")
 	}
-	if ic.forkAppID != "" && ic.forkAppID == c.appID {
-		return State{}, "", nil, fmt.Errorf("burr: cannot fork and save to the same app id %q", c.appID)
+	if ic.fork != nil && ic.fork.AppID == c.ref.AppID {
+		return State{}, "", nil, fmt.Errorf("burr: cannot fork and save to the same app id %q", c.ref.AppID)
 	}
 	if ic.defaultEntrypoint == "" {
 		return State{}, "", nil, errors.New("burr: WithInitializeFrom needs DefaultEntrypoint")
 	}
-	pk, appID, seq := c.partitionKey, c.appID, Latest
+	at := c.ref.At(Latest)
 	if c.seqSet {
-		seq = c.seq
+		at.SequenceID = c.seq
 	}
-	if ic.forkAppID != "" {
-		pk, appID, seq = ic.forkPartitionKey, ic.forkAppID, Latest
-		if ic.forkSeqSet {
-			seq = ic.forkSeq
-		}
+	if ic.fork != nil {
+		at = *ic.fork
 	}
-	rec, err := ic.loader.Load(ctx, pk, appID, seq)
+	rec, err := ic.loader.Load(ctx, at)
 	if errors.Is(err, ErrNotFound) {
 		return ic.defaultState, ic.defaultEntrypoint, nil, nil
 	}
 	if err != nil {
-		return State{}, "", nil, fmt.Errorf("burr: loading app %q (partition %q, sequence id %s): %w", appID, pk, seqText(seq), err)
+		return State{}, "", nil, fmt.Errorf("burr: loading app %q (partition %q, sequence id %s): %w", at.AppID, at.PartitionKey, seqText(at.SequenceID), err)
 	}
 	s := rec.State.withSeq(rec.SequenceID)
 	entry := ic.defaultEntrypoint
@@ -115,9 +116,10 @@ func (c *config) initialize(ctx context.Context) (State, string, *Pointer, error
 	default:
 		s.hasPrev, s.prior = false, ""
 	}
-	var parent *Pointer
-	if ic.forkAppID != "" {
-		parent = &Pointer{AppID: ic.forkAppID, SequenceID: rec.SequenceID, PartitionKey: ic.forkPartitionKey}
+	var parent *StepRef
+	if ic.fork != nil {
+		p := ic.fork.At(rec.SequenceID)
+		parent = &p
 	}
 	return s, entry, parent, nil
 }

@@ -34,12 +34,12 @@ func (f *fakeStore) Save(_ context.Context, r burr.Record) error {
 	return nil
 }
 
-func (f *fakeStore) Load(_ context.Context, pk, appID string, seq int) (burr.Record, error) {
+func (f *fakeStore) Load(_ context.Context, at burr.StepRef) (burr.Record, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var best *burr.Record
 	for i, x := range f.records {
-		if x.AppID != appID || x.PartitionKey != pk || (seq != burr.Latest && x.SequenceID != seq) {
+		if x.AppRef != at.AppRef || (at.SequenceID != burr.Latest && x.SequenceID != at.SequenceID) {
 			continue
 		}
 		if best == nil || x.SequenceID > best.SequenceID {
@@ -62,9 +62,8 @@ func TestInitializeFromValidation(t *testing.T) {
 	}{
 		{"with state", []burr.Option{burr.WithState(burr.State{}), burr.WithInitializeFrom(store, burr.DefaultEntrypoint("counter"))}, "cannot be combined"},
 		{"with entrypoint", []burr.Option{burr.WithEntrypoint("counter"), burr.WithInitializeFrom(store, burr.DefaultEntrypoint("counter"))}, "cannot be combined"},
-		{"fork seq without app", []burr.Option{burr.WithInitializeFrom(store, burr.DefaultEntrypoint("counter"), burr.ForkFromSequenceID(3))}, "needs a fork app id"},
-		{"fork pk without app", []burr.Option{burr.WithInitializeFrom(store, burr.DefaultEntrypoint("counter"), burr.ForkFrom("", "pk"))}, "needs a fork app id"},
-		{"fork into itself", []burr.Option{burr.WithInitializeFrom(store, burr.DefaultEntrypoint("counter"), burr.ForkFrom("app", ""))}, `same app id "app"`},
+		{"fork without app", []burr.Option{burr.WithInitializeFrom(store, burr.DefaultEntrypoint("counter"), burr.ForkFrom(burr.StepRef{SequenceID: 3}))}, "needs the app id to fork from"},
+		{"fork into itself", []burr.Option{burr.WithInitializeFrom(store, burr.DefaultEntrypoint("counter"), burr.ForkFrom(burr.AppRef{AppID: "app"}.At(burr.Latest)))}, `same app id "app"`},
 		{"no default entrypoint", []burr.Option{burr.WithInitializeFrom(store)}, "DefaultEntrypoint"},
 		{"nil loader", []burr.Option{burr.WithInitializeFrom(nil, burr.DefaultEntrypoint("counter"))}, "needs a loader"},
 	}
@@ -81,7 +80,7 @@ func TestPersistResumeFork(t *testing.T) {
 	store := newFakeStore()
 	app := counterApp(t, burr.WithAppID("a1"), burr.WithPersister(store))
 	for range 3 {
-		if _, err := app.Step(ctx, nil); err != nil {
+		if _, err := app.Step(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -108,7 +107,7 @@ func TestPersistResumeFork(t *testing.T) {
 	}
 	// Fork from sequence id 1 into a new app: the parent pointer is recorded.
 	fork := mustNew(t, burr.WithActions(counterAction("counter")), burr.WithAppID("fork"),
-		burr.WithInitializeFrom(store, burr.DefaultEntrypoint("counter"), burr.ResumeAtNextAction(), burr.ForkFrom("a1", ""), burr.ForkFromSequenceID(1)))
+		burr.WithInitializeFrom(store, burr.DefaultEntrypoint("counter"), burr.ResumeAtNextAction(), burr.ForkFrom(burr.AppRef{AppID: "a1"}.At(1))))
 	if p := fork.Parent(); p == nil || p.AppID != "a1" || p.SequenceID != 1 || count.Or(fork.State(), 0) != 2 {
 		t.Fatalf("fork parent %+v state %v", p, fork.State())
 	}
@@ -147,7 +146,7 @@ func TestPersistFailedStepIsRetried(t *testing.T) {
 	fail = false
 	resumed := mustNew(t, burr.WithActions(counterAction("counter"), flaky), burr.WithTransitions(burr.From("counter").To("flaky")),
 		burr.WithAppID("f"), burr.WithPersister(store), burr.WithInitializeFrom(store, burr.DefaultEntrypoint("counter"), burr.ResumeAtNextAction()))
-	res, err := resumed.Step(ctx, nil)
+	res, err := resumed.Step(ctx)
 	if err != nil || res.Action.Name() != "flaky" || res.State.Value("done") != true {
 		t.Fatal(res, err)
 	}
@@ -158,10 +157,10 @@ func TestPersistSaveFailureDoesNotAdvance(t *testing.T) {
 	store := newFakeStore()
 	store.failOn = 1
 	app := counterApp(t, burr.WithPersister(store))
-	if _, err := app.Step(ctx, nil); err != nil {
+	if _, err := app.Step(ctx); err != nil {
 		t.Fatal(err)
 	}
-	_, err := app.Step(ctx, nil)
+	_, err := app.Step(ctx)
 	wantErrContains(t, err, "disk full", "sequence id 1")
 	if count.Or(app.State(), 0) != 1 {
 		t.Fatalf("state advanced past what was saved: %v", app.State())
@@ -170,27 +169,31 @@ func TestPersistSaveFailureDoesNotAdvance(t *testing.T) {
 	other := counterApp(t, burr.WithPersister(store))
 	_ = other
 	store.failOn = -1
-	dup := counterApp(t, burr.WithAppID(app.AppID()), burr.WithPersister(store))
-	_, err = dup.Step(ctx, nil)
+	dup := counterApp(t, burr.WithAppID(app.Ref().AppID), burr.WithPersister(store))
+	_, err = dup.Step(ctx)
 	if !errors.Is(err, burr.ErrConflict) {
 		t.Fatalf("want ErrConflict, got %v", err)
 	}
 	// The loser is stale until rebuilt: it cannot save from its stale state.
-	_, err = dup.Step(ctx, nil)
+	_, err = dup.Step(ctx)
 	wantErrContains(t, err, "lost a write conflict", "WithInitializeFrom")
 	if !errors.Is(err, burr.ErrConflict) || len(store.records) != 1 {
 		t.Fatalf("stale app kept going: %v, %d records", err, len(store.records))
 	}
-	reloaded := mustNew(t, burr.WithActions(counterAction("counter")), burr.WithTransitions(burr.From("counter").To("counter")), burr.WithAppID(app.AppID()), burr.WithPersister(store),
+	reloaded := mustNew(t, burr.WithActions(counterAction("counter")), burr.WithTransitions(burr.From("counter").To("counter")), burr.WithAppID(app.Ref().AppID), burr.WithPersister(store),
 		burr.WithInitializeFrom(store, burr.DefaultEntrypoint("counter"), burr.ResumeAtNextAction()))
-	if _, err := reloaded.Step(ctx, nil); err != nil || count.Or(reloaded.State(), 0) != 2 {
+	if _, err := reloaded.Step(ctx); err != nil || count.Or(reloaded.State(), 0) != 2 {
 		t.Fatal(reloaded.State(), err)
 	}
 }
 
+// uninitialized is a store whose schema is missing.
 type uninitialized struct{ fakeStore }
 
+func (*uninitialized) Initialize(context.Context) error          { return nil }
 func (*uninitialized) Initialized(context.Context) (bool, error) { return false, nil }
+
+var _ burr.Initializer = (*uninitialized)(nil)
 
 func TestUninitializedPersister(t *testing.T) {
 	_, err := burr.New(context.Background(), burr.WithActions(counterAction("c")), burr.WithEntrypoint("c"),

@@ -71,7 +71,7 @@ func (r *recorder) PostRunStep(_ context.Context, e *burr.StepEnd) error {
 	return nil
 }
 func (r *recorder) PreStartStream(_ context.Context, e *burr.StreamStart) error {
-	r.add("pre_stream %s %d", e.Action, e.SequenceID)
+	r.add("pre_stream %s %d", e.Action.Name(), e.SequenceID)
 	return nil
 }
 func (r *recorder) PostStreamItem(_ context.Context, e *burr.StreamItem) error {
@@ -85,7 +85,7 @@ func (r *recorder) PostEndStream(_ context.Context, e *burr.StreamEnd) error {
 	r.mu.Lock()
 	r.ends = append(r.ends, *e)
 	r.mu.Unlock()
-	r.add("end_stream %s %d%s", e.Action, e.Items, errText(e.Err))
+	r.add("end_stream %s %d%s", e.Action.Name(), e.Items, errText(e.Err))
 	return nil
 }
 func (r *recorder) PreStartSpan(_ context.Context, s *burr.Span) error {

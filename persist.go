@@ -2,10 +2,12 @@ package burr
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 )
 
-// Status is the outcome of the step a persisted Record was saved after.
+// Status is the outcome of the step a persisted [Record] was saved after.
 type Status string
 
 // The statuses a Record can have, as Burr stores them.
@@ -14,34 +16,30 @@ const (
 	StatusFailed    Status = "failed"
 )
 
-// Latest asks a Loader for the record with the highest sequence id.
-const Latest = -1
-
 // Record is one saved state of an application: what a persister stores after
-// every step.
+// every step. The embedded [StepRef] names the step (rec.AppID,
+// rec.PartitionKey, rec.SequenceID).
 type Record struct {
-	PartitionKey string
-	AppID        string
-	SequenceID   int
-	Position     string // the action of the step
-	State        State
-	Status       Status
-	CreatedAt    time.Time
+	StepRef
+	Position  string // the action of the step
+	State     State
+	Status    Status
+	CreatedAt time.Time
 }
 
 // Saver stores records. Save must be idempotent-safe: when a record with the
 // same partition key, app id and sequence id already exists it stores nothing
-// and returns an error that wraps ErrConflict, so that two processes driving
+// and returns an error that wraps [ErrConflict], so that two processes driving
 // the same application cannot overwrite each other's steps.
 type Saver interface {
 	Save(ctx context.Context, r Record) error
 }
 
-// Loader loads records. Load returns the record with the given sequence id, or
-// the one with the highest sequence id when sequenceID is Latest; an error
-// wrapping ErrNotFound when there is none.
+// Loader loads records. Load returns the record of step at, or the one with
+// the highest sequence id when at.SequenceID is [Latest]; an error wrapping
+// [ErrNotFound] when there is none.
 type Loader interface {
-	Load(ctx context.Context, partitionKey, appID string, sequenceID int) (Record, error)
+	Load(ctx context.Context, at StepRef) (Record, error)
 }
 
 // AppLister is implemented by persisters that can list the app ids stored under
@@ -50,11 +48,55 @@ type AppLister interface {
 	ListAppIDs(ctx context.Context, partitionKey string) ([]string, error)
 }
 
-// Persister is a Saver, Loader and AppLister: a complete state store.
-// Optional capabilities (closing, schema setup, copying for child
-// applications) are found by type assertion, as in database/sql/driver.
+// Persister is a [Saver], [Loader] and [AppLister]: a complete state store.
+//
+// A persister may have optional capabilities, found by type assertion as in
+// database/sql/driver: an [Initializer] has a schema to create, and an
+// [io.Closer] holds resources to release. Every backend in this module checks
+// at compile time which ones it has.
 type Persister interface {
 	Saver
 	Loader
 	AppLister
 }
+
+// Initializer is a persister with a schema to create before first use (a
+// table, an index). [New] checks Initialized for a persister given to
+// [WithPersister] and fails when it reports false.
+type Initializer interface {
+	// Initialize creates what is missing; it is safe to call more than once.
+	Initialize(ctx context.Context) error
+	// Initialized reports whether Initialize has nothing left to do.
+	Initialized(ctx context.Context) (bool, error)
+}
+
+// save writes the record of step seq: the action a, and the state the step
+// commits (completed) or the state before it (failed). ctx is the caller's
+// context; when it is already cancelled (which may be why the step failed),
+// the record is still written, within a bound of its own. A save that loses a
+// write conflict marks the application stale.
+func (app *Application) save(ctx context.Context, seq int, a *Action, s State, completed bool, at time.Time) error {
+	status := StatusCompleted
+	if !completed {
+		status = StatusFailed
+	}
+	rec := Record{StepRef: app.ref.At(seq), Position: a.name, State: s, Status: status, CreatedAt: at}
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), failedSaveTimeout)
+		defer cancel()
+	}
+	err := safeCall(func() error { return app.persister.Save(ctx, rec) })
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, ErrConflict) {
+		app.conflict = fmt.Errorf("burr: app %q lost a write conflict at sequence id %d to another writer; "+
+			"build a new Application with WithInitializeFrom to reload it: %w", app.ref.AppID, seq, ErrConflict)
+	}
+	return fmt.Errorf("burr: saving the step: %w", err)
+}
+
+// failedSaveTimeout bounds the save of a step whose caller's context is
+// already cancelled.
+const failedSaveTimeout = 10 * time.Second

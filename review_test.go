@@ -242,7 +242,7 @@ func (redactingHook) PostRunStep(_ context.Context, e *burr.StepEnd) error {
 func TestHookCannotChangeWhatIsPersisted(t *testing.T) {
 	store := newFakeStore()
 	app := counterApp(t, burr.WithHooks(redactingHook{}), burr.WithPersister(store))
-	if _, err := app.Step(context.Background(), nil); err != nil {
+	if _, err := app.Step(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if got := count.Or(store.records[0].State, 0); got != 1 || count.Or(app.State(), 0) != 1 {
@@ -290,7 +290,7 @@ func TestPanicInRangeAfterNextCompletes(t *testing.T) {
 			panic("handler bug")
 		}
 	}()
-	if _, err := app.Step(context.Background(), nil); err != nil || rec.count("end_stream") != 1 {
+	if _, err := app.Step(context.Background()); err != nil || rec.count("end_stream") != 1 {
 		t.Fatal(err, rec.list())
 	}
 }
@@ -380,7 +380,7 @@ func TestAbandonDoesNotHoldUpOtherCleanups(t *testing.T) {
 		t.Fatalf("only %d of 16 other cleanups ran while a stream was being abandoned", ran.Load())
 	}
 	for deadline := time.Now().Add(3 * time.Second); ; {
-		if _, err := app.Step(context.Background(), nil); !errors.Is(err, burr.ErrBusy) {
+		if _, err := app.Step(context.Background()); !errors.Is(err, burr.ErrBusy) {
 			break
 		}
 		if time.Now().After(deadline) {

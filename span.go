@@ -6,6 +6,38 @@ import (
 	"time"
 )
 
+// Span describes a span opened inside an action with [StartSpan]: the event
+// passed to [PreStartSpanHook] and [PostEndSpanHook].
+type Span struct {
+	AppContext
+	// ID is Burr's span id: "<sequence id>:<i0>.<i1>…", the 0-based index of
+	// the top-level span within the step, then the sibling index at each depth.
+	ID           string
+	Name         string
+	ParentID     string // "" for a top-level span
+	Dependencies []string
+	StartTime    time.Time
+	EndTime      time.Time // zero until the span ends
+
+	step     *stepContext
+	children int
+	ended    bool
+}
+
+// Attribute is one key and value logged with [LogAttributes].
+type Attribute struct {
+	Key   string
+	Value any
+}
+
+// Attributes is passed to [DoLogAttributesHook].
+type Attributes struct {
+	AppContext
+	SpanID     string // "" when logged on the action rather than a span
+	Attributes []Attribute
+	Time       time.Time
+}
+
 type spanContext struct {
 	context.Context
 	span *Span
@@ -40,10 +72,7 @@ func StartSpan(ctx context.Context, name string, dependencies ...string) (contex
 	}
 	parent, _ := ctx.Value(spanKey{}).(*Span)
 	sp := &Span{
-		AppID:        sc.app.appID,
-		PartitionKey: sc.app.partitionKey,
-		Action:       sc.action.name,
-		SequenceID:   sc.seq,
+		AppContext:   sc.appContext(),
 		Name:         name,
 		Dependencies: dependencies,
 		StartTime:    time.Now(),
@@ -100,14 +129,7 @@ func LogAttributes(ctx context.Context, keyValues ...any) {
 		}
 		attrs = append(attrs, Attribute{Key: k, Value: v})
 	}
-	a := &Attributes{
-		AppID:        sc.app.appID,
-		PartitionKey: sc.app.partitionKey,
-		Action:       sc.action.name,
-		SequenceID:   sc.seq,
-		Attributes:   attrs,
-		Time:         time.Now(),
-	}
+	a := &Attributes{AppContext: sc.appContext(), Attributes: attrs, Time: time.Now()}
 	if sp, ok := ctx.Value(spanKey{}).(*Span); ok {
 		a.SpanID = sp.ID
 	}

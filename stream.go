@@ -275,8 +275,7 @@ func (s *streamCore) drive(consumer func(any) bool) {
 	var itemHooks []PostStreamItemHook
 	if len(app.hooks.item) > 0 {
 		itemHooks = app.hooks.item
-		s.itemEvent = &StreamItem{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: s.sc.seq,
-			Action: s.action.name, StreamStart: s.start}
+		s.itemEvent = &StreamItem{AppContext: s.sc.appContext(), StreamStart: s.start}
 	}
 	yield := func(item any) bool {
 		if gone {
@@ -389,8 +388,7 @@ func (s *streamCore) finish(r Result, after State, err error) {
 	err = app.finishStep(s.parent, s.sc, s.idx, s.before, after, r, err, s.start)
 	s.cancel(errStreamDone)
 	if len(app.hooks.endStream) > 0 {
-		e := &StreamEnd{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: s.sc.seq,
-			Action: s.action.name, Items: s.items, Err: err, Time: time.Now()}
+		e := &StreamEnd{AppContext: s.sc.appContext(), Items: s.items, Err: err, Time: time.Now()}
 		if herr := callHooks(s.parent, app.hooks.endStream, e, PostEndStreamHook.PostEndStream); herr != nil {
 			err = errors.Join(err, hookErr("post-end-stream", herr))
 		}
@@ -431,13 +429,15 @@ func passThrough(a *Action, r Result, st State, err error) *streamCore {
 //
 // The Application stays busy until the stream completes.
 func (app *Application) StreamResult(ctx context.Context, opts ...RunOption) (*Stream, error) {
-	if err := app.acquire(); err != nil {
+	rc, err := newRunConfig(opts)
+	if err != nil {
 		return nil, err
 	}
-	rc := newRunConfig(opts)
 	if rc.haltAfter == nil && rc.haltBefore == nil {
-		app.release()
 		return nil, errors.New("burr: StreamResult needs HaltAfter (the action to stream) or HaltBefore")
+	}
+	if err := app.acquire(); err != nil {
+		return nil, err
 	}
 	fail := func(err error) (*Stream, error) {
 		err = app.postExec(ctx, MethodStreamResult, err)
@@ -529,7 +529,7 @@ func (app *Application) startStream(ctx context.Context, i int, given Inputs, m 
 	s.sc = &stepContext{Context: actx, app: app, seq: seq, action: a, stream: s}
 	s.hookErr = app.preStep(s.sc, before, in, s.start)
 	if len(app.hooks.preStream) > 0 {
-		e := &StreamStart{AppID: app.appID, PartitionKey: app.partitionKey, SequenceID: seq, Action: a.name, Time: s.start}
+		e := &StreamStart{AppContext: s.sc.appContext(), Time: s.start}
 		if herr := callHooks(s.sc, app.hooks.preStream, e, PreStartStreamHook.PreStartStream); herr != nil {
 			s.hookErr = errors.Join(s.hookErr, hookErr("pre-start-stream", herr))
 		}
@@ -549,8 +549,12 @@ func (app *Application) startStream(ctx context.Context, i int, given Inputs, m 
 // the next action runs. It halts as Run does. An error ends the iteration after
 // being yielded.
 func (app *Application) StreamIterate(ctx context.Context, opts ...RunOption) iter.Seq2[*Stream, error] {
-	rc := newRunConfig(opts)
+	rc, optErr := newRunConfig(opts)
 	return func(yield func(*Stream, error) bool) {
+		if optErr != nil {
+			yield(nil, optErr)
+			return
+		}
 		if err := app.acquire(); err != nil {
 			yield(nil, err)
 			return

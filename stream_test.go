@@ -209,7 +209,7 @@ func TestStreamHaltAfterNonStreaming(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The call ended: the application is free.
-	if _, err := app.Step(context.Background(), nil); err != nil {
+	if _, err := app.Step(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -249,7 +249,7 @@ func TestStreamEndOfGraph(t *testing.T) {
 	// The application is not left busy by errors.
 	_, err = app.StreamResult(context.Background(), burr.HaltAfter("nope"))
 	wantErrContains(t, err, `"nope"`)
-	if _, err := app.Step(context.Background(), nil); err != nil {
+	if _, err := app.Step(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -300,7 +300,7 @@ func TestStreamIterateBreakAbandons(t *testing.T) {
 	if rec.count("end_stream") != 1 || rec.count("post_exec") != 1 || count.Or(app.State(), 0) != 0 {
 		t.Fatal(rec.list())
 	}
-	if _, err := app.Step(context.Background(), nil); err != nil {
+	if _, err := app.Step(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -359,7 +359,7 @@ func TestStreamIntermediateNode(t *testing.T) {
 	rec := &recorder{}
 	app := mustNew(t, burr.WithActions(structStreamCounter("counter"), streamCounter("counter_2")), burr.WithTransitions(burr.From("counter").To("counter_2")),
 		burr.WithEntrypoint("counter"), burr.WithState(burr.State{}.Set("count", 0)), burr.WithHooks(rec))
-	res, err := app.Step(context.Background(), nil)
+	res, err := app.Step(context.Background())
 	if err != nil || res.Result["count"] != 1 {
 		t.Fatal(res, err)
 	}
@@ -557,7 +557,7 @@ func TestStreamStopKeepsPartial(t *testing.T) {
 	if strings.Count(r["text"].(string), "t") != got {
 		t.Fatalf("result %q but consumer saw %d items", r["text"], got)
 	}
-	if _, err := app.Step(context.Background(), nil); err != nil {
+	if _, err := app.Step(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -647,14 +647,14 @@ func TestStreamBusyWhileOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.Step(context.Background(), nil); !errors.Is(err, burr.ErrBusy) {
+	if _, err := app.Step(context.Background()); !errors.Is(err, burr.ErrBusy) {
 		t.Fatalf("want ErrBusy, got %v", err)
 	}
 	if _, err := app.StreamResult(context.Background(), burr.HaltAfter("counter")); !errors.Is(err, burr.ErrBusy) {
 		t.Fatalf("want ErrBusy, got %v", err)
 	}
 	s.Get()
-	if _, err := app.Step(context.Background(), nil); err != nil {
+	if _, err := app.Step(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -733,7 +733,7 @@ func TestForgottenStreamIsClosedByTheCollector(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		runtime.GC()
-		if _, err := app.Step(context.Background(), nil); err == nil {
+		if _, err := app.Step(context.Background()); err == nil {
 			break
 		} else if !errors.Is(err, burr.ErrBusy) || time.Now().After(deadline) {
 			t.Fatalf("application still unusable: %v", err)

@@ -108,7 +108,7 @@ func backends(b *testing.B) []struct {
 
 // benchRecord is a W1 step's record.
 func benchRecord(seq int) burr.Record {
-	return burr.Record{AppID: "bench", SequenceID: seq, Position: "increment", Status: burr.StatusCompleted,
+	return burr.Record{StepRef: burr.AppRef{AppID: "bench"}.At(seq), Position: "increment", Status: burr.StatusCompleted,
 		State: burr.State{}.Set("counter", seq+1).Set(burr.SequenceIDKey, seq).Set(burr.PriorStepKey, "increment")}
 }
 
@@ -142,7 +142,7 @@ func BenchmarkLoad(b *testing.B) {
 				}
 			}
 			for b.Loop() {
-				if _, err := p.Load(ctx, "", "bench", burr.Latest); err != nil {
+				if _, err := p.Load(ctx, burr.AppRef{AppID: "bench"}.At(burr.Latest)); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -74,6 +74,7 @@ type failure struct {
 // when the client went away. Give the inputs the action needs in opts
 // (burr.WithInputs), taken from the request by the caller.
 func (o *SSE) Stream(w http.ResponseWriter, r *http.Request, app *burr.Application, opts ...burr.RunOption) error {
+	appID := app.Ref().AppID
 	stream, err := app.StreamResult(r.Context(), opts...)
 	if err != nil {
 		status := http.StatusInternalServerError
@@ -86,12 +87,12 @@ func (o *SSE) Stream(w http.ResponseWriter, r *http.Request, app *burr.Applicati
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
-		json.NewEncoder(w).Encode(failure{AppID: app.AppID(), Error: o.message(err)})
+		json.NewEncoder(w).Encode(failure{AppID: appID, Error: o.message(err)})
 		return err
 	}
 	if o.Streams != nil {
-		o.Streams.add(app.AppID(), stream)
-		defer o.Streams.remove(app.AppID(), stream)
+		o.Streams.add(appID, stream)
+		defer o.Streams.remove(appID, stream)
 	}
 	action := stream.Action().Name()
 
@@ -104,7 +105,7 @@ func (o *SSE) Stream(w http.ResponseWriter, r *http.Request, app *burr.Applicati
 	// reading cannot hold the handler forever.
 	ew := &eventWriter{w: w, rc: http.NewResponseController(w), timeout: o.writeTimeout()}
 	w.WriteHeader(http.StatusOK)
-	ew.event("start", start{AppID: app.AppID(), Action: action})
+	ew.event("start", start{AppID: appID, Action: action})
 
 	if every := o.heartbeat(); every > 0 {
 		done := make(chan struct{})
@@ -146,7 +147,7 @@ func (o *SSE) Stream(w http.ResponseWriter, r *http.Request, app *burr.Applicati
 		return err
 	}
 	if err != nil {
-		ew.event("error", failure{AppID: app.AppID(), Action: action, Error: o.message(err)})
+		ew.event("error", failure{AppID: appID, Action: action, Error: o.message(err)})
 		return err
 	}
 	seq, _ := state.SequenceID()
@@ -154,8 +155,8 @@ func (o *SSE) Stream(w http.ResponseWriter, r *http.Request, app *burr.Applicati
 	if o.State != nil {
 		st = o.State(state)
 	}
-	if !ew.event("result", result{AppID: app.AppID(), Action: action, SequenceID: seq, Result: res, State: st}) && ew.encErr != nil {
-		ew.event("error", failure{AppID: app.AppID(), Action: action, Error: o.message(ew.encErr)})
+	if !ew.event("result", result{AppID: appID, Action: action, SequenceID: seq, Result: res, State: st}) && ew.encErr != nil {
+		ew.event("error", failure{AppID: appID, Action: action, Error: o.message(ew.encErr)})
 		return ew.encErr
 	}
 	return nil

@@ -177,11 +177,11 @@ func TestStreamWritesItemsThenResult(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []event{
-		{"start", fmt.Sprintf(`{"app_id":%q,"action":"count"}`, app.AppID())},
+		{"start", fmt.Sprintf(`{"app_id":%q,"action":"count"}`, app.Ref().AppID)},
 		{"item", `{"token":"0"}`},
 		{"item", `{"token":"1"}`},
 		{"item", `{"token":"2"}`},
-		{"result", fmt.Sprintf(`{"app_id":%q,"action":"count","sequence_id":0,"result":{"count":3},"state":{"count":3,"__SEQUENCE_ID":0,"__PRIOR_STEP":"count"}}`, app.AppID())},
+		{"result", fmt.Sprintf(`{"app_id":%q,"action":"count","sequence_id":0,"result":{"count":3},"state":{"count":3,"__SEQUENCE_ID":0,"__PRIOR_STEP":"count"}}`, app.Ref().AppID)},
 	}
 	if fmt.Sprint(evs) != fmt.Sprint(want) {
 		t.Errorf("events:\n%v\nwant:\n%v", evs, want)
@@ -262,7 +262,7 @@ func TestStopCommitsThePartialResult(t *testing.T) {
 	hooks := newEnds()
 	app := newApp(t, counter(-1, time.Millisecond), hooks)
 	srv, errs := serve(t, app, &burrhttp.SSE{Heartbeat: -1, Streams: &streams})
-	if streams.Stop(app.AppID()) {
+	if streams.Stop(app.Ref().AppID) {
 		t.Error("Stop found a stream before any request")
 	}
 	evs := readEvents(get(t, context.Background(), srv.URL).Body)
@@ -271,7 +271,7 @@ func TestStopCommitsThePartialResult(t *testing.T) {
 	for ev := range evs {
 		if ev.name == "item" {
 			if items++; items == 3 {
-				if !streams.Running(app.AppID()) || !streams.Stop(app.AppID()) {
+				if !streams.Running(app.Ref().AppID) || !streams.Stop(app.Ref().AppID) {
 					t.Error("the stream is not registered while it runs")
 				}
 			}
@@ -291,7 +291,7 @@ func TestStopCommitsThePartialResult(t *testing.T) {
 	if fmt.Sprint(res.Result["count"]) != fmt.Sprint(items) || n != items {
 		t.Errorf("result %v, state count %v, %d items sent", res.Result, n, items)
 	}
-	if streams.Running(app.AppID()) {
+	if streams.Running(app.Ref().AppID) {
 		t.Error("the stream is still registered after it ended")
 	}
 	if _, ends := hooks.snapshot(); len(ends) != 1 || ends[0] != nil {
@@ -319,7 +319,7 @@ func TestErrors(t *testing.T) {
 		if err := <-errs; !errors.Is(err, burr.ErrStreamClosed) || !strings.Contains(err.Error(), "cannot encode the item event") {
 			t.Errorf("Stream returned %v", err)
 		}
-		if fmt.Sprint(evs[1:]) != `[{error {"app_id":"`+app.AppID()+`","action":"count","error":"hidden"}}]` {
+		if fmt.Sprint(evs[1:]) != `[{error {"app_id":"`+app.Ref().AppID+`","action":"count","error":"hidden"}}]` {
 			t.Errorf("events %v", evs)
 		}
 	})

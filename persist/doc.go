@@ -1,5 +1,5 @@
 // Package persist is the home of Burr for Go's state persisters: one
-// sub-package per backend, each implementing burr.Persister.
+// sub-package per backend, each implementing [burr.Persister].
 //
 //   - memory: an in-memory persister for tests and single-process tools;
 //   - sqlite: an embedded SQLite database in Burr's exact table format, so
@@ -11,11 +11,24 @@
 //
 // Every persister detects a second writer of the same (partition key, app id,
 // sequence id): the later Save stores nothing and returns an error wrapping
-// burr.ErrConflict. Two servers driving the same application therefore cannot
-// overwrite each other's steps; the loser reloads (burr.WithInitializeFrom with
-// burr.ResumeAtNextAction) and continues from what the winner saved.
+// [burr.ErrConflict]. Two servers driving the same application therefore
+// cannot overwrite each other's steps; the loser reloads
+// ([burr.WithInitializeFrom] with [burr.ResumeAtNextAction]) and continues
+// from what the winner saved.
 //
-// Optional capabilities are plain methods found by type assertion, as in
-// database/sql/driver: Initialize(ctx) error creates the schema, Close() error
-// releases the persister's resources.
+// # Opening
+//
+// One rule names the constructors of every backend: Open(ctx, path or DSN,
+// options…) connects and creates the schema when it is missing
+// (sqlite.Open, postgres.Open); New(handle, options…) wraps an existing
+// client or pool, or nothing, without I/O (memory.New(), redis.New(client),
+// postgres.New(pool)).
+//
+// # Optional capabilities
+//
+// Beyond [burr.Persister], a backend may have a schema to create
+// ([burr.Initializer]: Initialize and Initialized; [burr.New] refuses a
+// persister that reports itself uninitialized) and resources to release
+// ([io.Closer]). They are found by type assertion, as in database/sql/driver,
+// and every backend checks at compile time the ones it has.
 package persist

@@ -35,7 +35,7 @@ func BenchmarkSpan(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := app.Step(context.Background(), nil); err != nil {
+			if _, err := app.Step(context.Background()); err != nil {
 				b.Fatal(err)
 			}
 		})

@@ -27,7 +27,7 @@
 //
 //	app, err := burr.New(ctx, burr.WithGraph(g), burr.WithHooks(tracker),
 //		burr.WithInitializeFrom(tracker,
-//			burr.ForkFrom(oldAppID, partitionKey), burr.ForkFromSequenceID(5),
+//			burr.ForkFrom(burr.AppRef{AppID: oldAppID, PartitionKey: pk}.At(5)),
 //			burr.DefaultEntrypoint("counter")))
 //
 // # Cost

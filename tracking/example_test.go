@@ -94,7 +94,7 @@ func ExampleLocalTracker_Load() {
 
 	fork, err := burr.New(ctx, burr.WithGraph(exampleGraph()), burr.WithAppID("fork"), burr.WithHooks(tracker),
 		burr.WithInitializeFrom(tracker,
-			burr.ForkFrom("original", ""), burr.ForkFromSequenceID(1),
+			burr.ForkFrom(burr.AppRef{AppID: "original"}.At(1)),
 			burr.ResumeAtNextAction(), burr.DefaultEntrypoint("counter")))
 	if err != nil {
 		panic(err)

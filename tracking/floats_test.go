@@ -22,7 +22,7 @@ func TestLogFloatsInPydanticStyle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.Step(context.Background(), nil); err != nil {
+	if _, err := app.Step(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	raw := bytes.Join(readRaw(t, filepath.Join(tr.Dir(), "floats", tracking.LogFile)), []byte("\n"))

@@ -83,7 +83,7 @@ func readGraphCode(t *testing.T, path string, i int) string {
 func TestGoldenSpecFormat(t *testing.T) {
 	tr := newTracker(t)
 	app := counterApp(t, tr, 2, burr.WithAppID("app"), burr.WithPartitionKey("pk"),
-		burr.WithSpawningParent("parent", 1, "ppk"))
+		burr.WithSpawningParent(burr.AppRef{AppID: "parent", PartitionKey: "ppk"}.At(1)))
 	if _, err := app.Run(context.Background(), burr.HaltAfter("result"), burr.WithInputs(burr.Inputs{"step": 1})); err != nil {
 		t.Fatal(err)
 	}

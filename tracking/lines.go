@@ -223,7 +223,7 @@ func appendEndStream(buf []byte, e *burr.StreamEnd) []byte {
 }
 
 // appendPointer appends a PointerModel, or null.
-func appendPointer(buf []byte, p *burr.Pointer) []byte {
+func appendPointer(buf []byte, p *burr.StepRef) []byte {
 	if p == nil {
 		return append(buf, "null"...)
 	}
@@ -303,7 +303,7 @@ func graphJSON(g *burr.Graph, entrypoint string) []byte {
 
 // metadataJSON returns metadata.json (ApplicationMetadataModel) in json.dumps
 // style.
-func metadataJSON(partitionKey string, parent, spawning *burr.Pointer) []byte {
+func metadataJSON(partitionKey string, parent, spawning *burr.StepRef) []byte {
 	buf := []byte(`{"type":"application_metadata","partition_key":`)
 	buf = appendNullableString(buf, partitionKey)
 	buf = append(buf, `,"parent_pointer":`...)

@@ -23,7 +23,7 @@ var ErrNotFound = fmt.Errorf("tracking: %w", burr.ErrNotFound)
 
 // Load reads a state back from an application's log.jsonl, as Burr's
 // LocalTrackingClient.load does: the last end_entry line, or, for a
-// sequenceID other than burr.Latest, the last end_entry with that sequence id.
+// at.SequenceID other than [burr.Latest], the last end_entry with that sequence id.
 // The record's state is the logged state with every "__" key stripped and
 // burr.SequenceIDKey set to the entry's sequence id; its position is the
 // entry's action; its status is failed when the entry holds an exception and
@@ -39,9 +39,10 @@ var ErrNotFound = fmt.Errorf("tracking: %w", burr.ErrNotFound)
 // Use the tracker with burr.WithInitializeFrom to resume a tracked
 // application or fork it from any step:
 //
-//	burr.WithInitializeFrom(tracker, burr.ForkFrom(oldAppID, pk), burr.ForkFromSequenceID(5),
+//	burr.WithInitializeFrom(tracker, burr.ForkFrom(burr.AppRef{AppID: oldAppID}.At(5)),
 //		burr.DefaultEntrypoint("counter"))
-func (t *LocalTracker) Load(ctx context.Context, partitionKey, appID string, sequenceID int) (burr.Record, error) {
+func (t *LocalTracker) Load(ctx context.Context, at burr.StepRef) (burr.Record, error) {
+	appID, sequenceID := at.AppID, at.SequenceID
 	if err := ctx.Err(); err != nil {
 		return burr.Record{}, err
 	}
@@ -85,7 +86,7 @@ func (t *LocalTracker) Load(ctx context.Context, partitionKey, appID string, seq
 		}
 	}
 	s = s.Delete(internal...).Set(burr.SequenceIDKey, seq)
-	rec := burr.Record{PartitionKey: partitionKey, AppID: appID, SequenceID: seq, Position: entry.Action,
+	rec := burr.Record{StepRef: at.At(seq), Position: entry.Action,
 		State: s, Status: burr.StatusCompleted}
 	if entry.Exception != nil {
 		rec.Status = burr.StatusFailed

@@ -28,7 +28,7 @@ func demoTracker(t *testing.T, project string) *tracking.LocalTracker {
 func TestLoadPythonDemoData(t *testing.T) {
 	ctx := context.Background()
 	tr := demoTracker(t, "demo_counter")
-	rec, err := tr.Load(ctx, "user_1", "count-to-10", burr.Latest)
+	rec, err := tr.Load(ctx, burr.AppRef{AppID: "count-to-10", PartitionKey: "user_1"}.At(burr.Latest))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestLoadPythonDemoData(t *testing.T) {
 	if d := cmp.Diff(map[string]any{"count_to": 10, "counter": 10, burr.SequenceIDKey: 10}, rec.State.Map()); d != "" {
 		t.Errorf("state (-want +got):\n%s", d)
 	}
-	rec, err = tr.Load(ctx, "user_1", "count-to-10", 3)
+	rec, err = tr.Load(ctx, burr.AppRef{AppID: "count-to-10", PartitionKey: "user_1"}.At(3))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestLoadPythonDemoData(t *testing.T) {
 		ptr := demoTracker(t, proj.Name())
 		apps, _ := os.ReadDir(ptr.Dir())
 		for _, app := range apps {
-			if _, err := ptr.Load(ctx, "", app.Name(), burr.Latest); err != nil {
+			if _, err := ptr.Load(ctx, burr.AppRef{AppID: app.Name()}.At(burr.Latest)); err != nil {
 				t.Errorf("%s/%s: %v", proj.Name(), app.Name(), err)
 			}
 		}
@@ -65,7 +65,7 @@ func TestLoadPythonDemoData(t *testing.T) {
 	raw := readLines(t, filepath.Join(chat.Dir(), "chat-6-demonstrate-errors", tracking.LogFile))
 	for _, l := range raw {
 		if l["type"] == "end_entry" && l["exception"] != nil {
-			rec, err := chat.Load(ctx, "", "chat-6-demonstrate-errors", l.num("sequence_id"))
+			rec, err := chat.Load(ctx, burr.AppRef{AppID: "chat-6-demonstrate-errors"}.At(l.num("sequence_id")))
 			if err != nil || rec.Status != burr.StatusFailed {
 				t.Errorf("failed step: %+v, %v", rec, err)
 			}
@@ -84,7 +84,7 @@ func TestResumePythonDemoRun(t *testing.T) {
 	result := burr.ResultAction("result", "counter")
 	app, err := burr.New(context.Background(), burr.WithActions(counter, result),
 		burr.WithTransitions(burr.From("counter").To("counter", burr.Expr("counter < count_to")), burr.From("counter").To("result")),
-		burr.WithInitializeFrom(tr, burr.ForkFrom("count-to-10", "user_1"), burr.ForkFromSequenceID(4),
+		burr.WithInitializeFrom(tr, burr.ForkFrom(burr.AppRef{AppID: "count-to-10", PartitionKey: "user_1"}.At(4)),
 			burr.ResumeAtNextAction(), burr.DefaultEntrypoint("counter")))
 	if err != nil {
 		t.Fatal(err)
@@ -116,9 +116,9 @@ func TestLoadNotFound(t *testing.T) {
 		seq int
 	}{
 		"no app id": {"", burr.Latest}, "unknown app": {"nope", burr.Latest}, "empty log": {"empty", burr.Latest},
-		"unknown sequence id": {app.AppID(), 99}, "path": {"../x", burr.Latest},
+		"unknown sequence id": {app.Ref().AppID, 99}, "path": {"../x", burr.Latest},
 	} {
-		_, err := tr.Load(ctx, "", c.app, c.seq)
+		_, err := tr.Load(ctx, burr.AppRef{AppID: c.app}.At(c.seq))
 		if !errors.Is(err, tracking.ErrNotFound) || !errors.Is(err, burr.ErrNotFound) {
 			t.Errorf("%s: err = %v", name, err)
 		}
@@ -157,7 +157,7 @@ func TestLoadFailedStepRetries(t *testing.T) {
 	if _, err := app.Run(ctx, burr.HaltAfter("flaky")); err == nil {
 		t.Fatal("want an error")
 	}
-	rec, err := tr.Load(ctx, "", "flaky", burr.Latest)
+	rec, err := tr.Load(ctx, burr.AppRef{AppID: "flaky"}.At(burr.Latest))
 	if err != nil || rec.Status != burr.StatusFailed || rec.Position != "flaky" || rec.SequenceID != 1 {
 		t.Fatalf("record %+v, %v", rec, err)
 	}

@@ -92,7 +92,7 @@ func TestErrorHandlerMayCallTracker(t *testing.T) {
 		}
 		within(t, 10*time.Second, func() {
 			for range 4 {
-				if _, err := app.Step(context.Background(), nil); err != nil {
+				if _, err := app.Step(context.Background()); err != nil {
 					t.Error(err)
 				}
 			}
@@ -151,7 +151,7 @@ func TestMaxOpenFilesConcurrentApps(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ids[a] = app.AppID()
+		ids[a] = app.Ref().AppID
 		list = append(list, app)
 	}
 	if n := openLogs(t, tr.Dir()); n > bound {
@@ -176,7 +176,7 @@ func TestMaxOpenFilesConcurrentApps(t *testing.T) {
 	for _, app := range list {
 		wg.Go(func() {
 			for range steps {
-				if _, err := app.Step(context.Background(), nil); err != nil {
+				if _, err := app.Step(context.Background()); err != nil {
 					t.Error(err)
 				}
 			}
@@ -233,7 +233,7 @@ func TestLoadAfterCrashMidLine(t *testing.T) {
 	tr := newTracker(t)
 	app := counterApp(t, tr, 10, burr.WithAppID("crashed"))
 	for range 2 {
-		if _, err := app.Step(ctx, nil); err != nil {
+		if _, err := app.Step(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -249,14 +249,14 @@ func TestLoadAfterCrashMidLine(t *testing.T) {
 	}
 	f.Close()
 
-	rec, err := tr.Load(ctx, "", "crashed", burr.Latest)
+	rec, err := tr.Load(ctx, burr.AppRef{AppID: "crashed"}.At(burr.Latest))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
 	if rec.SequenceID != 1 || rec.State.Value("count") != 2 || rec.Position != "counter" {
 		t.Errorf("Load = seq %d, state %v, position %s", rec.SequenceID, rec.State, rec.Position)
 	}
-	if rec, err := tr.Load(ctx, "", "crashed", 0); err != nil || rec.State.Value("count") != 1 {
+	if rec, err := tr.Load(ctx, burr.AppRef{AppID: "crashed"}.At(0)); err != nil || rec.State.Value("count") != 1 {
 		t.Errorf("Load(0) = %v, %v", rec.State, err)
 	}
 
@@ -265,11 +265,11 @@ func TestLoadAfterCrashMidLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := resumed.Step(ctx, nil); err != nil {
+	if _, err := resumed.Step(ctx); err != nil {
 		t.Fatal(err)
 	}
 	checkLines(t, path, cut)
-	rec, err = tr.Load(ctx, "", "crashed", burr.Latest)
+	rec, err = tr.Load(ctx, burr.AppRef{AppID: "crashed"}.At(burr.Latest))
 	if err != nil || rec.SequenceID != 2 || rec.State.Value("count") != 3 {
 		t.Errorf("Load after resuming = seq %d, state %v, %v", rec.SequenceID, rec.State, err)
 	}
@@ -312,7 +312,7 @@ func TestFailedWriteLeavesNoPartialLine(t *testing.T) {
 	app := build(tr, burr.WithEntrypoint("work"))
 	path = filepath.Join(tr.Dir(), "full", tracking.LogFile)
 	for range 2 {
-		_, err := app.Step(ctx, nil)
+		_, err := app.Step(ctx)
 		if limited {
 			restoreFileSize(t)
 			limited = false
@@ -331,7 +331,7 @@ func TestFailedWriteLeavesNoPartialLine(t *testing.T) {
 	}
 	defer tr2.Close()
 	again := build(tr2, burr.WithInitializeFrom(tr2, burr.ResumeAtNextAction(), burr.DefaultEntrypoint("work")))
-	if _, err := again.Step(ctx, nil); err != nil {
+	if _, err := again.Step(ctx); err != nil {
 		t.Fatal(err)
 	}
 	checkLines(t, path)

@@ -27,7 +27,7 @@ func TestTracksEndToEnd(t *testing.T) {
 	if _, err := app.Run(context.Background(), burr.HaltAfter("result")); err != nil {
 		t.Fatal(err)
 	}
-	lines := logLines(t, tr, app.AppID())
+	lines := logLines(t, tr, app.Ref().AppID)
 	want := map[string]int{"begin_entry": 3, "end_entry": 3, "begin_span": 2, "end_span": 2, "attribute": 2}
 	if d := cmp.Diff(want, countTypes(lines)); d != "" {
 		t.Errorf("line counts (-want +got):\n%s", d)
@@ -44,7 +44,7 @@ func TestTracksEndToEnd(t *testing.T) {
 			Name string `json:"name"`
 		} `json:"actions"`
 	}
-	b, err := os.ReadFile(filepath.Join(tr.Dir(), app.AppID(), tracking.GraphFile))
+	b, err := os.ReadFile(filepath.Join(tr.Dir(), app.Ref().AppID, tracking.GraphFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,11 +72,11 @@ func TestTracksBrokenAction(t *testing.T) {
 	if _, err := app.Run(context.Background(), burr.HaltAfter("broken")); err == nil {
 		t.Fatal("want the action's error")
 	}
-	lines := logLines(t, tr, app.AppID())
+	lines := logLines(t, tr, app.Ref().AppID)
 	if c := countTypes(lines); c["begin_entry"] != 2 || c["end_entry"] != 2 {
 		t.Fatalf("counts %v", c)
 	}
-	raw := readRaw(t, filepath.Join(tr.Dir(), app.AppID(), tracking.LogFile))
+	raw := readRaw(t, filepath.Join(tr.Dir(), app.Ref().AppID, tracking.LogFile))
 	last := normalize(t, raw[len(raw)-1])
 	want := `{"type":"end_entry","end_time":"<local>","action":"broken","result":null,"exception":"Broken\n","state":{"x":1,"__SEQUENCE_ID":1,"__PRIOR_STEP":"ok"},"sequence_id":1}`
 	if last != want {
@@ -93,7 +93,7 @@ func TestForkFromTrackedRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	fork, err := burr.New(ctx, burr.WithGraph(counterGraph(t, 10)), burr.WithHooks(tr), burr.WithPartitionKey("user123"),
-		burr.WithInitializeFrom(tr, burr.ForkFrom(orig.AppID(), "user123"), burr.ForkFromSequenceID(5),
+		burr.WithInitializeFrom(tr, burr.ForkFrom(burr.AppRef{AppID: orig.Ref().AppID, PartitionKey: "user123"}.At(5)),
 			burr.ResumeAtNextAction(), burr.DefaultEntrypoint("counter")))
 	if err != nil {
 		t.Fatal(err)
@@ -111,26 +111,26 @@ func TestForkFromTrackedRun(t *testing.T) {
 	if res.State.Value("count") != 10 {
 		t.Errorf("count = %v", res.State.Value("count"))
 	}
-	c := countTypes(logLines(t, tr, fork.AppID()))
+	c := countTypes(logLines(t, tr, fork.Ref().AppID))
 	if c["begin_entry"] != 5 || c["end_entry"] != 5 { // counter 7..10, then result
 		t.Errorf("fork counts %v", c)
 	}
-	meta, err := os.ReadFile(filepath.Join(tr.Dir(), fork.AppID(), tracking.MetadataFile))
+	meta, err := os.ReadFile(filepath.Join(tr.Dir(), fork.Ref().AppID, tracking.MetadataFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantMeta := fmt.Sprintf(`{"type": "application_metadata", "partition_key": "user123", "parent_pointer": {"type": "pointer_data", "app_id": %q, "sequence_id": 5, "partition_key": "user123"}, "spawning_parent_pointer": null}`, orig.AppID())
+	wantMeta := fmt.Sprintf(`{"type": "application_metadata", "partition_key": "user123", "parent_pointer": {"type": "pointer_data", "app_id": %q, "sequence_id": 5, "partition_key": "user123"}, "spawning_parent_pointer": null}`, orig.Ref().AppID)
 	if string(meta) != wantMeta {
 		t.Errorf("metadata.json\n%s\nwant\n%s", meta, wantMeta)
 	}
-	children := readLines(t, filepath.Join(tr.Dir(), orig.AppID(), tracking.ChildrenFile))
+	children := readLines(t, filepath.Join(tr.Dir(), orig.Ref().AppID, tracking.ChildrenFile))
 	if len(children) != 1 || children[0].str("event_type") != "fork" || children[0].num("sequence_id") != 5 ||
-		children[0]["child"].(map[string]any)["app_id"] != fork.AppID() {
+		children[0]["child"].(map[string]any)["app_id"] != fork.Ref().AppID {
 		t.Errorf("children.jsonl = %v", children)
 	}
 	// Without a sequence id the fork takes the latest step.
 	latest, err := burr.New(ctx, burr.WithGraph(counterGraph(t, 10)), burr.WithHooks(tr),
-		burr.WithInitializeFrom(tr, burr.ForkFrom(orig.AppID(), "user123"), burr.DefaultEntrypoint("counter")))
+		burr.WithInitializeFrom(tr, burr.ForkFrom(burr.AppRef{AppID: orig.Ref().AppID, PartitionKey: "user123"}.At(burr.Latest)), burr.DefaultEntrypoint("counter")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestSpawningParent(t *testing.T) {
 	ctx := context.Background()
 	tr := newTracker(t)
 	for _, id := range []string{"child-1", "child-2"} {
-		child := counterApp(t, tr.Copy(), 1, burr.WithAppID(id), burr.WithSpawningParent("parent", 5, "pk"))
+		child := counterApp(t, tr.Copy(), 1, burr.WithAppID(id), burr.WithSpawningParent(burr.AppRef{AppID: "parent", PartitionKey: "pk"}.At(5)))
 		if _, err := child.Run(ctx, burr.HaltAfter("result")); err != nil {
 			t.Fatal(err)
 		}
@@ -277,7 +277,7 @@ func TestSpanLineOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.Step(context.Background(), nil); err != nil {
+	if _, err := app.Step(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	want := []spanEvent{
@@ -300,7 +300,7 @@ func TestSpanLineOrder(t *testing.T) {
 		{Type: "end_span", Span: "0:1"},
 		{Type: "end_entry", Name: "traced"},
 	}
-	lines := logLines(t, tr, app.AppID())
+	lines := logLines(t, tr, app.Ref().AppID)
 	if d := cmp.Diff(want, spanEvents(lines)); d != "" {
 		t.Errorf("line order (-want +got):\n%s", d)
 	}
@@ -330,14 +330,14 @@ func TestConcurrentApps(t *testing.T) {
 	ids := make([]string, apps)
 	for a := range apps {
 		app, err := burr.New(context.Background(), burr.WithActions(act), burr.WithTransitions(burr.From("work").To("work")),
-			burr.WithEntrypoint("work"), burr.WithHooks(tr), burr.WithSpawningParent("parent", a, ""))
+			burr.WithEntrypoint("work"), burr.WithHooks(tr), burr.WithSpawningParent(burr.AppRef{AppID: "parent"}.At(a)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		ids[a] = app.AppID()
+		ids[a] = app.Ref().AppID
 		wg.Go(func() {
 			for range steps {
-				if _, err := app.Step(context.Background(), nil); err != nil {
+				if _, err := app.Step(context.Background()); err != nil {
 					t.Error(err)
 				}
 			}
@@ -480,7 +480,7 @@ func TestDirectoryRemovedMidRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 6 {
-		if _, err := app.Step(context.Background(), nil); err != nil {
+		if _, err := app.Step(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -508,7 +508,7 @@ func TestCopy(t *testing.T) {
 	if _, err := app.Run(context.Background(), burr.HaltAfter("result")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tr.Load(context.Background(), "", app.AppID(), burr.Latest); err != nil {
+	if _, err := tr.Load(context.Background(), burr.AppRef{AppID: app.Ref().AppID}.At(burr.Latest)); err != nil {
 		t.Errorf("the original tracker cannot load the copy's run: %v", err)
 	}
 }
@@ -517,7 +517,7 @@ func TestCopy(t *testing.T) {
 func TestCloseAndReuse(t *testing.T) {
 	tr := newTracker(t)
 	app := counterApp(t, tr, 3)
-	if _, err := app.Step(context.Background(), nil); err != nil {
+	if _, err := app.Step(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if err := tr.Close(); err != nil {
@@ -526,7 +526,7 @@ func TestCloseAndReuse(t *testing.T) {
 	if _, err := app.Run(context.Background(), burr.HaltAfter("result")); err != nil {
 		t.Fatal(err)
 	}
-	if c := countTypes(logLines(t, tr, app.AppID())); c["end_entry"] != 4 {
+	if c := countTypes(logLines(t, tr, app.Ref().AppID)); c["end_entry"] != 4 {
 		t.Errorf("counts %v", c)
 	}
 }
@@ -543,10 +543,10 @@ func TestUnencodableValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.Step(context.Background(), burr.Inputs{"in": ch}); err != nil {
+	if _, err := app.Step(context.Background(), burr.WithInputs(burr.Inputs{"in": ch})); err != nil {
 		t.Fatal(err)
 	}
-	lines := logLines(t, tr, app.AppID())
+	lines := logLines(t, tr, app.Ref().AppID)
 	end := lines[len(lines)-1]
 	if s, ok := end["result"].(map[string]any)["ch"].(string); !ok || !strings.HasPrefix(s, "0x") {
 		t.Errorf("result = %v", end["result"])

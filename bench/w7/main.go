@@ -139,7 +139,7 @@ func run(cfg config, out io.Writer) error {
 			case err != nil:
 				fail(err)
 			case n != cfg.items || r["count"] != cfg.items || st.Value("count") != cfg.items:
-				fail(fmt.Errorf("app %s: %d items, result %v", app.AppID(), n, r))
+				fail(fmt.Errorf("app %s: %d items, result %v", app.Ref().AppID, n, r))
 			}
 		})
 	}

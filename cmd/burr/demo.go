@@ -141,7 +141,7 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	appID := *resume
 	if appID != "" {
-		if _, err := db.Load(ctx, "", appID, burr.Latest); err != nil {
+		if _, err := db.Load(ctx, burr.AppRef{AppID: appID}.At(burr.Latest)); err != nil {
 			if errors.Is(err, burr.ErrNotFound) {
 				return fail(fmt.Errorf("no conversation %q in %s", appID, filepath.Join(root, "demo.db")))
 			}

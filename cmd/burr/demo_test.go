@@ -77,7 +77,7 @@ func savedHistory(t *testing.T, dir, appID string) []llm.Message {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rec, err := db.Load(context.Background(), "", appID, burr.Latest)
+	rec, err := db.Load(context.Background(), burr.AppRef{AppID: appID}.At(burr.Latest))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,11 @@
-// Package memory provides an in-memory burr.Persister: for tests, examples and
-// single-process tools that do not need their state to outlive the process.
+// Package memory provides an in-memory [burr.Persister]: for tests, examples
+// and single-process tools that do not need their state to outlive the
+// process.
+//
+// Like every backend of this module, it follows one rule for construction:
+// New wraps what it is given (here: nothing) without I/O, Open connects from a
+// path or DSN and creates the schema. An in-memory store has nothing to
+// connect to, so it only has [New].
 package memory
 
 import (
@@ -16,7 +22,7 @@ import (
 // Persister keeps records in memory. It is safe for concurrent use by any
 // number of applications, and detects conflicts like the database backends: a
 // second Save of the same (partition key, app id, sequence id) stores nothing
-// and returns an error wrapping burr.ErrConflict.
+// and returns an error wrapping [burr.ErrConflict].
 //
 // States are stored as they are given. burr.State is immutable, but the maps
 // and slices it holds are shared, not copied: a value changed in place after
@@ -42,6 +48,8 @@ type app struct {
 
 // New returns an empty Persister.
 func New() *Persister { return &Persister{} }
+
+var _ burr.Persister = (*Persister)(nil)
 
 // Save stores r. CreatedAt is set to the current time when it is zero.
 func (p *Persister) Save(ctx context.Context, r burr.Record) error {
@@ -76,9 +84,10 @@ func (p *Persister) Save(ctx context.Context, r burr.Record) error {
 	return nil
 }
 
-// Load returns the record with sequenceID, or the one with the highest
-// sequence id when sequenceID is burr.Latest.
-func (p *Persister) Load(ctx context.Context, partitionKey, appID string, sequenceID int) (burr.Record, error) {
+// Load returns the record of step at, or the one with the highest sequence id
+// when at.SequenceID is [burr.Latest].
+func (p *Persister) Load(ctx context.Context, at burr.StepRef) (burr.Record, error) {
+	partitionKey, appID, sequenceID := at.PartitionKey, at.AppID, at.SequenceID
 	if err := ctx.Err(); err != nil {
 		return burr.Record{}, err
 	}

@@ -76,7 +76,7 @@ func (c *counterApp) tryBuild(ctx context.Context, p burr.Persister, pk, appID s
 
 func step(t *testing.T, app *burr.Application, wantAction string, wantSeq int) burr.State {
 	t.Helper()
-	res, err := app.Step(t.Context(), nil)
+	res, err := app.Step(t.Context())
 	if err != nil {
 		t.Fatalf("step (want %s at sequence id %d): %v", wantAction, wantSeq, err)
 	}
@@ -116,7 +116,7 @@ func testApplication(t *testing.T, p burr.Persister) {
 
 	// A failing step is saved as failed, with the state before the step.
 	c.fail.Store(true)
-	if _, err := app.Step(t.Context(), nil); !errors.Is(err, errInjected) {
+	if _, err := app.Step(t.Context()); !errors.Is(err, errInjected) {
 		t.Fatalf("failing step: error = %v, want the injected failure", err)
 	}
 	c.fail.Store(false)
@@ -139,7 +139,7 @@ func testApplication(t *testing.T, p burr.Persister) {
 	}
 
 	// A fork from sequence id 2 starts a new app from that record.
-	fork := c.build(t, p, pk, "fork", burr.ResumeAtNextAction(), burr.ForkFrom(id, pk), burr.ForkFromSequenceID(2))
+	fork := c.build(t, p, pk, "fork", burr.ResumeAtNextAction(), burr.ForkFrom(burr.AppRef{AppID: id, PartitionKey: pk}.At(2)))
 	if parent := fork.Parent(); parent == nil || parent.AppID != id || parent.SequenceID != 2 || parent.PartitionKey != pk {
 		t.Fatalf("fork parent = %+v, want {%s 2 %s}", parent, id, pk)
 	}
@@ -207,7 +207,7 @@ func RunShared(t *testing.T, a, b burr.Persister) {
 	appB := c.build(t, b, pk, id, burr.ResumeAtNextAction())
 	step(t, appA, "start", 0)
 	before := appB.State()
-	_, err := appB.Step(t.Context(), nil)
+	_, err := appB.Step(t.Context())
 	if !errors.Is(err, burr.ErrConflict) {
 		t.Fatalf("second writer of sequence id 0: error = %v, want one wrapping burr.ErrConflict", err)
 	}
@@ -219,7 +219,7 @@ func RunShared(t *testing.T, a, b burr.Persister) {
 	}
 	appB = c.build(t, b, pk, id, burr.ResumeAtNextAction())
 	step(t, appB, "count", 1)
-	if _, err := appA.Step(t.Context(), nil); !errors.Is(err, burr.ErrConflict) {
+	if _, err := appA.Step(t.Context()); !errors.Is(err, burr.ErrConflict) {
 		t.Fatalf("stale writer of sequence id 1: error = %v, want one wrapping burr.ErrConflict", err)
 	}
 
@@ -233,7 +233,7 @@ func RunShared(t *testing.T, a, b burr.Persister) {
 			app, err := c.tryBuild(ctx, p, pk, id, burr.ResumeAtNextAction())
 			for err == nil {
 				var res burr.StepResult
-				res, err = app.Step(ctx, nil)
+				res, err = app.Step(ctx)
 				if errors.Is(err, burr.ErrConflict) {
 					conflicts.Add(1)
 					app, err = c.tryBuild(ctx, p, pk, id, burr.ResumeAtNextAction())

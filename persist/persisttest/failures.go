@@ -32,18 +32,18 @@ func RunGoneAway(t *testing.T, p burr.Persister, goAway func()) {
 	t.Helper()
 	app := counterOnN(t, p)
 	for range 3 {
-		if _, err := app.Step(t.Context(), nil); err != nil {
+		if _, err := app.Step(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 	}
 	goAway()
-	if _, err := app.Step(t.Context(), nil); err == nil {
+	if _, err := app.Step(t.Context()); err == nil {
 		t.Fatal("a step after the backend went away succeeded")
 	}
 	if n := app.State().Value("n"); n != 3 {
 		t.Errorf("state advanced to n=%v after a failed save", n)
 	}
-	if _, err := p.Load(t.Context(), "", app.AppID(), burr.Latest); err == nil || errors.Is(err, burr.ErrNotFound) {
+	if _, err := p.Load(t.Context(), burr.AppRef{AppID: app.Ref().AppID}.At(burr.Latest)); err == nil || errors.Is(err, burr.ErrNotFound) {
 		t.Errorf("Load after the backend went away: error = %v, want a real error", err)
 	}
 }
@@ -60,7 +60,7 @@ func RunConnectionsDropped(t *testing.T, p burr.Persister, drop func()) {
 		if i%5 == 2 {
 			drop()
 		}
-		if _, err := app.Step(t.Context(), nil); err == nil {
+		if _, err := app.Step(t.Context()); err == nil {
 			saved++
 		} else {
 			t.Logf("step %d: %v", i, err)
@@ -69,7 +69,7 @@ func RunConnectionsDropped(t *testing.T, p burr.Persister, drop func()) {
 			t.Fatalf("state n=%v after %d saved steps", n, saved)
 		}
 	}
-	r, err := p.Load(t.Context(), "", app.AppID(), burr.Latest)
+	r, err := p.Load(t.Context(), burr.AppRef{AppID: app.Ref().AppID}.At(burr.Latest))
 	if err != nil {
 		t.Fatal(err)
 	}

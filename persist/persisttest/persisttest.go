@@ -92,7 +92,7 @@ func save(t *testing.T, p burr.Saver, r burr.Record) {
 
 func load(t *testing.T, p burr.Loader, pk, app string, seq int) burr.Record {
 	t.Helper()
-	r, err := p.Load(t.Context(), pk, app, seq)
+	r, err := p.Load(t.Context(), burr.AppRef{AppID: app, PartitionKey: pk}.At(seq))
 	if err != nil {
 		t.Fatalf("Load(%q, %q, %d): %v", pk, app, seq, err)
 	}
@@ -103,7 +103,7 @@ func load(t *testing.T, p burr.Loader, pk, app string, seq int) burr.Record {
 // internal keys, as an Application saves it.
 func record(pk, app string, seq int, counter int) burr.Record {
 	return burr.Record{
-		PartitionKey: pk, AppID: app, SequenceID: seq, Position: "count", Status: burr.StatusCompleted,
+		StepRef: burr.AppRef{AppID: app, PartitionKey: pk}.At(seq), Position: "count", Status: burr.StatusCompleted,
 		State:     burr.State{}.Set("counter", counter).Set(burr.SequenceIDKey, seq).Set(burr.PriorStepKey, "count"),
 		CreatedAt: time.Now(),
 	}
@@ -142,14 +142,14 @@ func checkRecord(t *testing.T, got, want burr.Record) {
 
 func testRoundTrip(t *testing.T, p burr.Persister) {
 	for _, pk := range []string{"", "user-1"} {
-		want := burr.Record{PartitionKey: pk, AppID: "app", SequenceID: 3, Position: "step",
+		want := burr.Record{StepRef: burr.AppRef{AppID: "app", PartitionKey: pk}.At(3), Position: "step",
 			State: sampleState(), Status: burr.StatusCompleted, CreatedAt: time.Now()}
 		save(t, p, want)
 		checkRecord(t, load(t, p, pk, "app", 3), want)
 		checkRecord(t, load(t, p, pk, "app", burr.Latest), want)
 	}
 	// An empty state round-trips too.
-	empty := burr.Record{AppID: "empty", SequenceID: 0, Position: "a", Status: burr.StatusCompleted}
+	empty := burr.Record{StepRef: burr.AppRef{AppID: "empty"}.At(0), Position: "a", Status: burr.StatusCompleted}
 	save(t, p, empty)
 	if got := load(t, p, "", "empty", 0); got.State.Len() != 0 {
 		t.Errorf("empty state loaded as %v", got.State)
@@ -196,7 +196,7 @@ func testNotFound(t *testing.T, p burr.Persister) {
 		{"other", "app", 0},
 		{"", "app", burr.Latest},
 	} {
-		_, err := p.Load(t.Context(), c.pk, c.app, c.seq)
+		_, err := p.Load(t.Context(), burr.AppRef{AppID: c.app, PartitionKey: c.pk}.At(c.seq))
 		if !errors.Is(err, burr.ErrNotFound) {
 			t.Errorf("Load(%q, %q, %d) error = %v, want one wrapping burr.ErrNotFound", c.pk, c.app, c.seq, err)
 		}

@@ -59,11 +59,11 @@ func TestFailingSaver(t *testing.T) {
 			t.Fatal(err)
 		}
 		for range 2 {
-			if _, err := app.Step(t.Context(), nil); err != nil {
+			if _, err := app.Step(t.Context()); err != nil {
 				t.Fatal(err)
 			}
 		}
-		res, err := app.Step(t.Context(), nil)
+		res, err := app.Step(t.Context())
 		if err == nil {
 			t.Fatalf("panics=%v: a step whose save failed succeeded", panics)
 		}
@@ -86,7 +86,7 @@ func TestFailingSaver(t *testing.T) {
 		if n := app.State().Value("n"); n != 2 {
 			t.Errorf("panics=%v: Run advanced the state to n=%v", panics, n)
 		}
-		r, err := store.Load(t.Context(), "", "a", burr.Latest)
+		r, err := store.Load(t.Context(), burr.AppRef{AppID: "a"}.At(burr.Latest))
 		if err != nil || r.SequenceID != 1 || r.State.Value("n") != 2 {
 			t.Errorf("panics=%v: stored latest = (%d, n=%v), %v; want (1, 2)", panics, r.SequenceID, r.State.Value("n"), err)
 		}

@@ -1,4 +1,4 @@
-// Package postgres is a burr.Persister on PostgreSQL (through pgx), for
+// Package postgres is a [burr.Persister] on PostgreSQL (through pgx), for
 // fleets of servers sharing their applications' state.
 //
 // The table has Python Burr's PostgreSQLPersister columns (partition_key,
@@ -17,6 +17,13 @@
 //
 // All methods are safe for concurrent use; a Persister is meant to be shared
 // by every application of a process.
+//
+// # Opening
+//
+// Like every backend of this module, it follows one rule for construction:
+// [Open] connects from a DSN and creates the schema when it is missing; [New]
+// wraps an existing pgx pool without I/O, leaving the schema to
+// [Persister.Initialize] and the pool to its owner.
 package postgres
 
 import (
@@ -25,6 +32,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"time"
 
@@ -63,29 +71,14 @@ type queries struct {
 	insert, latest, exact, list string
 }
 
-// New connects to the database at dsn (a pgx connection string or URL) with a
-// pool of its own, closed by Close. It does not create the table: call
-// Initialize, or use Open.
-func New(ctx context.Context, dsn string, opts ...Option) (*Persister, error) {
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: connecting: %w", err)
-	}
-	p, err := NewFromPool(pool, opts...)
-	if err != nil {
-		pool.Close()
-		return nil, err
-	}
-	p.ownPool = true
-	return p, nil
-}
-
-// NewFromPool uses an existing pool, which Close leaves open.
 // maxTable is the longest table name whose index names fit PostgreSQL's
 // 63-byte identifiers: 63 - len("_sequence_id_index").
 const maxTable = 63 - len("_sequence_id_index")
 
-func NewFromPool(pool *pgxpool.Pool, opts ...Option) (*Persister, error) {
+// New returns a Persister on an existing pool, without I/O: the table is
+// not created (call [Persister.Initialize]), and [Persister.Close] leaves the
+// pool open.
+func New(pool *pgxpool.Pool, opts ...Option) (*Persister, error) {
 	o := options{table: DefaultTable}
 	for _, opt := range opts {
 		opt(&o)
@@ -98,6 +91,9 @@ func NewFromPool(pool *pgxpool.Pool, opts ...Option) (*Persister, error) {
 	// collide, silently dropping the unique index that detects conflicts.
 	if len(o.table) > maxTable {
 		return nil, fmt.Errorf("postgres: table name %q is %d bytes long; at most %d are allowed so that its index names stay distinct", o.table, len(o.table), maxTable)
+	}
+	if pool == nil {
+		return nil, errors.New("postgres: nil pool")
 	}
 	t := o.table
 	return &Persister{pool: pool, table: t, sql: queries{
@@ -112,12 +108,20 @@ GROUP BY app_id ORDER BY max(created_at) DESC, app_id`, t),
 	}}, nil
 }
 
-// Open connects like New, then creates the table when it does not exist.
+// Open connects to the database at dsn (a pgx connection string or URL) with
+// a pool of its own, which [Persister.Close] closes, and creates the table
+// when it does not exist ([Persister.Initialize]).
 func Open(ctx context.Context, dsn string, opts ...Option) (*Persister, error) {
-	p, err := New(ctx, dsn, opts...)
+	pool, err := pgxpool.New(ctx, dsn)
 	if err != nil {
+		return nil, fmt.Errorf("postgres: connecting: %w", err)
+	}
+	p, err := New(pool, opts...)
+	if err != nil {
+		pool.Close()
 		return nil, err
 	}
+	p.ownPool = true
 	if err := p.Initialize(ctx); err != nil {
 		p.Close()
 		return nil, err
@@ -125,10 +129,16 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Persister, error) {
 	return p, nil
 }
 
+var (
+	_ burr.Persister   = (*Persister)(nil)
+	_ burr.Initializer = (*Persister)(nil)
+	_ io.Closer        = (*Persister)(nil)
+)
+
 // Pool returns the connection pool.
 func (p *Persister) Pool() *pgxpool.Pool { return p.pool }
 
-// Close closes the pool when New or Open made it. Calls after Close return
+// Close closes the pool when [Open] made it. Calls after Close return
 // errors.
 func (p *Persister) Close() error {
 	if p.ownPool {
@@ -174,6 +184,21 @@ func (p *Persister) Initialize(ctx context.Context) error {
 	return nil
 }
 
+// Initialized reports whether the table exists with the state_keys column and
+// the unique index on (partition key, app id, sequence id) that detects
+// conflicting writers; a table Python Burr created lacks both until
+// Initialize adds them.
+func (p *Persister) Initialized(ctx context.Context) (bool, error) {
+	var ok bool
+	err := p.pool.QueryRow(ctx, `SELECT to_regclass($2) IS NOT NULL AND EXISTS (
+    SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'state_keys' AND NOT attisdropped)`,
+		p.table, p.table+"_sequence_id_index").Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("postgres: checking for table %q: %w", p.table, err)
+	}
+	return ok, nil
+}
+
 // Save inserts r. When a record with the same partition key, app id and
 // sequence id exists, it stores nothing and returns an error wrapping
 // burr.ErrConflict. r.CreatedAt is ignored: the database sets created_at (UTC).
@@ -193,17 +218,18 @@ func (p *Persister) Save(ctx context.Context, r burr.Record) error {
 	return nil
 }
 
-// Load returns the record with sequenceID, or the one with the highest
-// sequence id (whatever its status) when sequenceID is burr.Latest. It returns
-// an error wrapping burr.ErrNotFound when there is none.
-func (p *Persister) Load(ctx context.Context, partitionKey, appID string, sequenceID int) (burr.Record, error) {
+// Load returns the record of step at, or the one with the highest sequence id
+// (whatever its status) when at.SequenceID is [burr.Latest]. It returns an
+// error wrapping [burr.ErrNotFound] when there is none.
+func (p *Persister) Load(ctx context.Context, at burr.StepRef) (burr.Record, error) {
+	partitionKey, appID, sequenceID := at.PartitionKey, at.AppID, at.SequenceID
 	var row pgx.Row
 	if sequenceID == burr.Latest {
 		row = p.pool.QueryRow(ctx, p.sql.latest, partitionKey, appID)
 	} else {
 		row = p.pool.QueryRow(ctx, p.sql.exact, partitionKey, appID, sequenceID)
 	}
-	r := burr.Record{PartitionKey: partitionKey, AppID: appID}
+	r := burr.Record{StepRef: at}
 	var status string
 	var state []byte
 	var keys []string

@@ -10,6 +10,7 @@ import (
 
 	"github.com/burrgo/burr/internal/testenv"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/goleak"
 
 	"github.com/burrgo/burr"
@@ -34,13 +35,13 @@ func newTable(t *testing.T) string {
 	d := dsn(t)
 	name := fmt.Sprintf("burr_test_%d_%d", time.Now().UnixNano(), tableSeq.Add(1))
 	t.Cleanup(func() {
-		p, err := postgres.New(context.Background(), d)
+		pool, err := pgxpool.New(context.Background(), d)
 		if err != nil {
 			t.Error(err)
 			return
 		}
-		defer p.Close()
-		if _, err := p.Pool().Exec(context.Background(), "DROP TABLE IF EXISTS "+name); err != nil {
+		defer pool.Close()
+		if _, err := pool.Exec(context.Background(), "DROP TABLE IF EXISTS "+name); err != nil {
 			t.Error(err)
 		}
 	})
@@ -93,7 +94,7 @@ func TestPythonRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := p.Load(t.Context(), "", "py", burr.Latest)
+	r, err := p.Load(t.Context(), burr.AppRef{AppID: "py"}.At(burr.Latest))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func TestCorruptKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := p.Load(t.Context(), "", "odd", 0)
+	r, err := p.Load(t.Context(), burr.AppRef{AppID: "odd"}.At(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,14 +146,48 @@ func TestDatabaseGoesAway(t *testing.T) {
 }
 
 func TestBadTable(t *testing.T) {
-	if _, err := postgres.New(t.Context(), "postgres://localhost:1/x", postgres.WithTable("x;drop")); err == nil {
+	if _, err := postgres.Open(t.Context(), "postgres://localhost:1/x", postgres.WithTable("x;drop")); err == nil {
 		t.Fatal("a bad table name was accepted")
 	}
 }
 
 func TestLongTableNameRejected(t *testing.T) {
-	_, err := postgres.NewFromPool(nil, postgres.WithTable(strings.Repeat("t", 46)))
+	_, err := postgres.New(nil, postgres.WithTable(strings.Repeat("t", 46)))
 	if err == nil || !strings.Contains(err.Error(), "at most 45") {
 		t.Fatalf("want a length error, got %v", err)
+	}
+}
+
+// New wraps a pool without I/O: the table is created by Initialize, and Close
+// leaves the pool to its owner.
+func TestNewWrapsPool(t *testing.T) {
+	ctx := t.Context()
+	pool, err := pgxpool.New(ctx, dsn(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	p, err := postgres.New(pool, postgres.WithTable(newTable(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := p.Initialized(ctx); err != nil || ok {
+		t.Fatalf("Initialized = %v, %v before Initialize; want false", ok, err)
+	}
+	if _, err := burr.New(ctx, burr.WithActions(burr.NewAction("a", func(_ context.Context, s burr.State) (burr.State, error) { return s, nil })),
+		burr.WithEntrypoint("a"), burr.WithPersister(p)); err == nil || !strings.Contains(err.Error(), "not initialized") {
+		t.Fatalf("New with an uninitialized persister: %v", err)
+	}
+	if err := p.Initialize(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := p.Initialized(ctx); err != nil || !ok {
+		t.Fatalf("Initialized = %v, %v after Initialize", ok, err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		t.Fatalf("the pool was closed with the persister: %v", err)
 	}
 }

@@ -19,8 +19,16 @@
 // it does not exist (otherwise the second writer gets burr.ErrConflict and
 // nothing changes), then indexes it in both sorted sets.
 //
-// All methods are safe for concurrent use. The persister does not own the
-// client it is given: closing the client is the caller's job.
+// All methods are safe for concurrent use.
+//
+// # Opening
+//
+// Like every backend of this module, it follows one rule for construction:
+// New wraps an existing client without I/O, Open connects from a path or DSN
+// and creates the schema. Redis has no schema, and clients are configured in
+// many ways (single node, Sentinel, Cluster), so this package only has
+// [New]: it does not own the client it is given, and closing the client is
+// the caller's job.
 package redis
 
 import (
@@ -68,6 +76,8 @@ func New(rdb goredis.UniversalClient, opts ...Option) (*Persister, error) {
 	return p, nil
 }
 
+var _ burr.Persister = (*Persister)(nil)
+
 var keyEscaper = strings.NewReplacer("%", "%25", ":", "%3A", "{", "%7B", "}", "%7D")
 
 func (p *Persister) partKey(pk string) string {
@@ -113,10 +123,11 @@ func (p *Persister) Save(ctx context.Context, r burr.Record) error {
 	return nil
 }
 
-// Load returns the record with sequenceID, or the one with the highest
-// sequence id (whatever its status) when sequenceID is burr.Latest. It returns
-// an error wrapping burr.ErrNotFound when there is none.
-func (p *Persister) Load(ctx context.Context, partitionKey, appID string, sequenceID int) (burr.Record, error) {
+// Load returns the record of step at, or the one with the highest sequence id
+// (whatever its status) when at.SequenceID is [burr.Latest]. It returns an
+// error wrapping [burr.ErrNotFound] when there is none.
+func (p *Persister) Load(ctx context.Context, at burr.StepRef) (burr.Record, error) {
+	partitionKey, appID, sequenceID := at.PartitionKey, at.AppID, at.SequenceID
 	app := p.appKey(partitionKey, appID)
 	notFound := func() error {
 		return fmt.Errorf("redis: app %q (partition %q) sequence id %s: %w", appID, partitionKey, seqText(sequenceID), burr.ErrNotFound)
@@ -144,7 +155,7 @@ func (p *Persister) Load(ctx context.Context, partitionKey, appID string, sequen
 	if len(h) == 0 {
 		return burr.Record{}, notFound()
 	}
-	r := burr.Record{PartitionKey: partitionKey, AppID: appID, SequenceID: seq, Position: h["position"], Status: burr.Status(h["status"])}
+	r := burr.Record{StepRef: at.At(seq), Position: h["position"], Status: burr.Status(h["status"])}
 	if err := r.State.UnmarshalJSON([]byte(h["state"])); err != nil {
 		return burr.Record{}, fmt.Errorf("redis: app %q (partition %q) sequence id %d: stored state is corrupt: %w", appID, partitionKey, seq, err)
 	}

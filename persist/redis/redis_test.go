@@ -84,11 +84,11 @@ func TestKeyLayout(t *testing.T) {
 	ctx := t.Context()
 	// Characters that separate key parts cannot make two records collide.
 	recs := []burr.Record{
-		{PartitionKey: "a:b", AppID: "c", SequenceID: 0},
-		{PartitionKey: "a", AppID: "b:c", SequenceID: 0},
-		{PartitionKey: "x}", AppID: "{y", SequenceID: 0},
-		{PartitionKey: "", AppID: "%3A", SequenceID: 0},
-		{PartitionKey: "", AppID: ":", SequenceID: 0},
+		{StepRef: burr.AppRef{AppID: "c", PartitionKey: "a:b"}.At(0)},
+		{StepRef: burr.AppRef{AppID: "b:c", PartitionKey: "a"}.At(0)},
+		{StepRef: burr.AppRef{AppID: "{y", PartitionKey: "x}"}.At(0)},
+		{StepRef: burr.AppRef{AppID: "%3A", PartitionKey: ""}.At(0)},
+		{StepRef: burr.AppRef{AppID: ":", PartitionKey: ""}.At(0)},
 	}
 	for _, r := range recs {
 		r.Status = burr.StatusCompleted
@@ -98,7 +98,7 @@ func TestKeyLayout(t *testing.T) {
 		}
 	}
 	for _, r := range recs {
-		got, err := p.Load(ctx, r.PartitionKey, r.AppID, 0)
+		got, err := p.Load(ctx, burr.AppRef{AppID: r.AppID, PartitionKey: r.PartitionKey}.At(0))
 		if err != nil {
 			t.Fatal(err)
 		}

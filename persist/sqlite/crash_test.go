@@ -34,7 +34,7 @@ func TestCrashResume(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "crash.db")
 	p := open(t, path)
 	latest := func() int {
-		r, err := p.Load(t.Context(), "", "crash", burr.Latest)
+		r, err := p.Load(t.Context(), burr.AppRef{AppID: "crash"}.At(burr.Latest))
 		if err != nil {
 			return -1
 		}
@@ -87,7 +87,7 @@ func TestCrashResume(t *testing.T) {
 	}
 
 	// Every step once, in order, each counter one more than the last.
-	last, err := p.Load(t.Context(), "", "crash", burr.Latest)
+	last, err := p.Load(t.Context(), burr.AppRef{AppID: "crash"}.At(burr.Latest))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestCrashResume(t *testing.T) {
 			rows, distinct, lo, hi, failed, crashSteps+1)
 	}
 	for seq := range crashSteps {
-		r, err := p.Load(t.Context(), "", "crash", seq)
+		r, err := p.Load(t.Context(), burr.AppRef{AppID: "crash"}.At(seq))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -120,7 +120,7 @@ func Example_fork() {
 	say(ctx, app, "and one more")   // 4 and 5
 
 	// Fork from sequence id 1: after the bot's first answer.
-	fork, err := newChat(ctx, p, "rewritten", burr.ForkFrom("original", "alice"), burr.ForkFromSequenceID(1))
+	fork, err := newChat(ctx, p, "rewritten", burr.ForkFrom(burr.AppRef{AppID: "original", PartitionKey: "alice"}.At(1)))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func Example_fork() {
 	fmt.Println("rewritten:")
 	printHistory(fork)
 
-	original, err := p.Load(ctx, "alice", "original", burr.Latest)
+	original, err := p.Load(ctx, burr.AppRef{AppID: "original", PartitionKey: "alice"}.At(burr.Latest))
 	if err != nil {
 		log.Fatal(err)
 	}

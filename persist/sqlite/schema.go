@@ -37,8 +37,9 @@ WHERE partition_key = ? AND app_id = ? AND sequence_id = ? LIMIT 1`
 GROUP BY app_id ORDER BY MAX(created_at) DESC, MAX(rowid) DESC`
 )
 
-// Initialize creates the table and its indexes when they do not exist. It is
-// safe to call on a database Python Burr created, and to call more than once.
+// Initialize creates the table and its indexes when they do not exist; [Open]
+// calls it. It is safe to call on a database Python Burr created, and to call
+// more than once.
 func (p *Persister) Initialize(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -59,8 +60,8 @@ func (p *Persister) Initialize(ctx context.Context) error {
 
 // Initialized reports whether the table exists (Python Burr's is_initialized)
 // with the unique index on (partition key, app id, sequence id) that detects
-// conflicting writers: a table created by Python Burr needs Initialize once to
-// add it.
+// conflicting writers: a table created by Python Burr lacks it until
+// Initialize adds it.
 func (p *Persister) Initialized(ctx context.Context) (bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -1,4 +1,4 @@
-// Package sqlite is a burr.Persister on an embedded SQLite database (pure Go,
+// Package sqlite is a [burr.Persister] on an embedded SQLite database (pure Go,
 // no cgo), in Python Burr's exact format: the same table, the same columns,
 // the state column written byte for byte as Python's json.dumps writes it, and
 // created_at as SQLite's CURRENT_TIMESTAMP ("YYYY-MM-DD HH:MM:SS", UTC). A
@@ -11,7 +11,15 @@
 //
 // One Persister is meant to be shared by all the applications of a process: it
 // holds one connection pool, writes one at a time, and waits (see
-// WithBusyTimeout) when another process holds the write lock.
+// [WithBusyTimeout]) when another process holds the write lock.
+//
+// # Opening
+//
+// Like every backend of this module, it follows one rule for construction:
+// Open connects from a path or DSN and creates the schema when it is missing;
+// New wraps an existing client without I/O. The persister configures its own
+// connections (WAL, synchronous mode, busy timeout, one connection for an
+// in-memory database), so this package only has [Open].
 package sqlite
 
 import (
@@ -20,6 +28,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"sync"
@@ -84,13 +93,8 @@ type statements struct {
 	latest, exact, list *sql.Stmt
 }
 
-// New opens the SQLite database at path (created if missing; ":memory:" for a
-// private in-memory database). It does not create the table: call Initialize,
-// or use Open, which does both.
-//
-// The path is a file name or a "file:" URI; it must not contain '?' unless it
-// is a URI.
-func New(path string, opts ...Option) (*Persister, error) {
+// connect opens the database at path without creating the table.
+func connect(ctx context.Context, path string, opts ...Option) (*Persister, error) {
 	o := defaultOptions()
 	for _, opt := range opts {
 		opt(&o)
@@ -127,9 +131,9 @@ func New(path string, opts ...Option) (*Persister, error) {
 	db.SetConnMaxIdleTime(0)
 	db.SetConnMaxLifetime(0)
 	// Connect now, so that a path that cannot be opened fails here.
-	w, err := db.Conn(context.Background())
+	w, err := db.Conn(ctx)
 	if err == nil {
-		err = w.PingContext(context.Background())
+		err = w.PingContext(ctx)
 	}
 	if err != nil {
 		if w != nil {
@@ -141,10 +145,15 @@ func New(path string, opts ...Option) (*Persister, error) {
 	return &Persister{db: db, w: w, opts: o, path: path, memory: memory}, nil
 }
 
-// Open opens the database at path like New, then creates the table (and its
-// indexes) when it does not exist.
+// Open opens the SQLite database at path (created if missing; ":memory:" for a
+// private in-memory database), then creates the table and its indexes when
+// they do not exist (see [Persister.Initialize]: a database Python Burr
+// created gets the index that detects conflicting writers).
+//
+// The path is a file name or a "file:" URI; it must not contain '?' unless it
+// is a URI.
 func Open(ctx context.Context, path string, opts ...Option) (*Persister, error) {
-	p, err := New(path, opts...)
+	p, err := connect(ctx, path, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -174,6 +183,12 @@ func (p *Persister) Close() error {
 }
 
 var errClosed = errors.New("sqlite: persister is closed")
+
+var (
+	_ burr.Persister   = (*Persister)(nil)
+	_ burr.Initializer = (*Persister)(nil)
+	_ io.Closer        = (*Persister)(nil)
+)
 
 // prepared returns the prepared statements, preparing them on first use (the
 // table must exist by then). The caller holds p.mu.
@@ -215,7 +230,7 @@ func (p *Persister) prepared(ctx context.Context) (*statements, error) {
 			}
 		}
 		if strings.Contains(err.Error(), "no such table") {
-			return nil, fmt.Errorf("sqlite: table %q does not exist in %s: call Initialize (or use Open) first: %w", p.opts.table, p.path, err)
+			return nil, fmt.Errorf("sqlite: table %q does not exist in %s: call Initialize to create it: %w", p.opts.table, p.path, err)
 		}
 		return nil, fmt.Errorf("sqlite: preparing statements: %w", err)
 	}
@@ -247,7 +262,7 @@ func (p *Persister) readStatements(ctx context.Context) (*statements, func(), er
 
 // Save inserts r. A record with the same partition key, app id and sequence
 // id already stored makes Save store nothing and return an error wrapping
-// burr.ErrConflict. r.CreatedAt is ignored: the database sets created_at, as
+// [burr.ErrConflict]. r.CreatedAt is ignored: the database sets created_at, as
 // in Python Burr.
 //
 // ctx is checked before the INSERT starts; once started, the INSERT runs to
@@ -295,10 +310,11 @@ func (p *Persister) Save(ctx context.Context, r burr.Record) error {
 	return nil
 }
 
-// Load returns the record with sequenceID, or the one with the highest
-// sequence id (whatever its status) when sequenceID is burr.Latest. It returns
-// an error wrapping burr.ErrNotFound when there is none.
-func (p *Persister) Load(ctx context.Context, partitionKey, appID string, sequenceID int) (burr.Record, error) {
+// Load returns the record of step at, or the one with the highest sequence id
+// (whatever its status) when at.SequenceID is [burr.Latest]. It returns an
+// error wrapping [burr.ErrNotFound] when there is none.
+func (p *Persister) Load(ctx context.Context, at burr.StepRef) (burr.Record, error) {
+	partitionKey, appID, sequenceID := at.PartitionKey, at.AppID, at.SequenceID
 	st, unlock, err := p.readStatements(ctx)
 	if err != nil {
 		return burr.Record{}, err
@@ -310,7 +326,7 @@ func (p *Persister) Load(ctx context.Context, partitionKey, appID string, sequen
 	} else {
 		row = st.exact.QueryRowContext(ctx, partitionKey, appID, sequenceID)
 	}
-	r := burr.Record{PartitionKey: partitionKey, AppID: appID}
+	r := burr.Record{StepRef: at}
 	var status string
 	var state []byte
 	var created any

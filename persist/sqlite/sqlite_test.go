@@ -70,17 +70,17 @@ func TestPythonFormat(t *testing.T) {
 	p := open(t, path)
 	ctx := t.Context()
 	counter := burr.State{}.Set("count", 2).Set("fail", true).Set(burr.PriorStepKey, "counter")
-	if err := p.Save(ctx, burr.Record{PartitionKey: "pk", AppID: "a1", SequenceID: 1, Position: "counter",
+	if err := p.Save(ctx, burr.Record{StepRef: burr.AppRef{AppID: "a1", PartitionKey: "pk"}.At(1), Position: "counter",
 		State: counter.Set(burr.SequenceIDKey, 1), Status: burr.StatusCompleted}); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Save(ctx, burr.Record{PartitionKey: "pk", AppID: "a1", SequenceID: 2, Position: "counter",
+	if err := p.Save(ctx, burr.Record{StepRef: burr.AppRef{AppID: "a1", PartitionKey: "pk"}.At(2), Position: "counter",
 		State: counter.Set(burr.SequenceIDKey, 2), Status: burr.StatusFailed}); err != nil {
 		t.Fatal(err)
 	}
 	other := burr.State{}.Set("msg", "héllo ☃ 𝄞 \"q\"\n").Set("x", 1.0).Set("y", 0.5).Set("n", nil).
 		Set("l", []any{1, 2, map[string]any{"b": 1, "a": 2}}).Set("e", map[string]any{})
-	if err := p.Save(ctx, burr.Record{AppID: "a2", SequenceID: 0, Position: "p", State: other, Status: burr.StatusCompleted}); err != nil {
+	if err := p.Save(ctx, burr.Record{StepRef: burr.AppRef{AppID: "a2"}.At(0), Position: "p", State: other, Status: burr.StatusCompleted}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -180,11 +180,11 @@ func TestPythonSampleRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 {
-		if _, err := app.Step(t.Context(), nil); err != nil {
+		if _, err := app.Step(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := app.Step(t.Context(), nil); err == nil {
+	if _, err := app.Step(t.Context()); err == nil {
 		t.Fatal("the third step did not fail")
 	}
 	rows, err := rawDB(t, path).Query(`SELECT partition_key, app_id, sequence_id, position, status, state FROM burr_state WHERE sequence_id >= 1 ORDER BY sequence_id`)
@@ -244,13 +244,13 @@ func TestLoadPythonRows(t *testing.T) {
 	}
 	db.Close()
 
-	p, err := sqlite.New(path)
+	ctx := t.Context()
+	p, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	ctx := t.Context()
-	r, err := p.Load(ctx, "", "chat", burr.Latest)
+	r, err := p.Load(ctx, burr.AppRef{AppID: "chat"}.At(burr.Latest))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,15 +272,12 @@ func TestLoadPythonRows(t *testing.T) {
 	if d := time.Since(r.CreatedAt); d < -time.Minute || d > time.Hour {
 		t.Errorf("created_at = %v, want about now (UTC)", r.CreatedAt)
 	}
-	// Initialize on Python's database adds our index, and we can continue the app.
-	if err := p.Initialize(ctx); err != nil {
-		t.Fatal(err)
-	}
+	// Open added our index to Python's database, and we can continue the app.
 	app := resumeChat(t, p)
-	if _, err := app.Step(ctx, nil); err != nil {
+	if _, err := app.Step(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if r, _ := p.Load(ctx, "", "chat", burr.Latest); r.SequenceID != 2 {
+	if r, _ := p.Load(ctx, burr.AppRef{AppID: "chat"}.At(burr.Latest)); r.SequenceID != 2 {
 		t.Errorf("after one more step latest = %d, want 2", r.SequenceID)
 	}
 	ids, err := p.ListAppIDs(ctx, "")
@@ -312,7 +309,7 @@ func TestCorruptState(t *testing.T) {
 		VALUES ('pk', 'broken-app', 3, 'x', '{"count": 1, ', 'completed')`); err != nil {
 		t.Fatal(err)
 	}
-	_, err := p.Load(t.Context(), "pk", "broken-app", burr.Latest)
+	_, err := p.Load(t.Context(), burr.AppRef{AppID: "broken-app", PartitionKey: "pk"}.At(burr.Latest))
 	if err == nil || !strings.Contains(err.Error(), `"broken-app"`) || !strings.Contains(err.Error(), "sequence id 3") ||
 		!strings.Contains(err.Error(), "corrupt") {
 		t.Fatalf("loading a corrupt state: error = %v, want one naming the app, the sequence id and the corruption", err)
@@ -325,17 +322,19 @@ func TestCorruptState(t *testing.T) {
 	}
 }
 
+// A table dropped behind the persister's back is reported as such, and
+// Initialize creates it again.
 func TestNotInitialized(t *testing.T) {
-	p, err := sqlite.New(filepath.Join(t.TempDir(), "burr.db"))
-	if err != nil {
+	path := filepath.Join(t.TempDir(), "burr.db")
+	p := open(t, path)
+	if _, err := rawDB(t, path).Exec(`DROP TABLE burr_state`); err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
 	ok, err := p.Initialized(t.Context())
 	if err != nil || ok {
 		t.Fatalf("Initialized = %v, %v; want false", ok, err)
 	}
-	err = p.Save(t.Context(), burr.Record{AppID: "a", Status: burr.StatusCompleted})
+	err = p.Save(t.Context(), burr.Record{StepRef: burr.AppRef{AppID: "a"}.At(0), Status: burr.StatusCompleted})
 	if err == nil || !strings.Contains(err.Error(), "Initialize") {
 		t.Fatalf("Save before Initialize: error = %v, want one saying to call Initialize", err)
 	}
@@ -348,16 +347,16 @@ func TestNotInitialized(t *testing.T) {
 	if ok, err := p.Initialized(t.Context()); err != nil || !ok {
 		t.Fatalf("Initialized after Initialize = %v, %v", ok, err)
 	}
-	if err := p.Save(t.Context(), burr.Record{AppID: "a", Status: burr.StatusCompleted}); err != nil {
+	if err := p.Save(t.Context(), burr.Record{StepRef: burr.AppRef{AppID: "a"}.At(0), Status: burr.StatusCompleted}); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestBadOptions(t *testing.T) {
 	for _, bad := range []sqlite.Option{sqlite.WithTable("x; DROP TABLE y"), sqlite.WithSynchronous(7), sqlite.WithBusyTimeout(-1)} {
-		if p, err := sqlite.New(":memory:", bad); err == nil {
+		if p, err := sqlite.Open(t.Context(), ":memory:", bad); err == nil {
 			p.Close()
-			t.Errorf("New with a bad option succeeded")
+			t.Errorf("Open with a bad option succeeded")
 		}
 	}
 }
@@ -387,7 +386,7 @@ func TestManyApplications(t *testing.T) {
 				burr.WithAppID(fmt.Sprint("app-", i)))
 			for range steps {
 				if err == nil {
-					_, err = app.Step(context.Background(), nil)
+					_, err = app.Step(context.Background())
 				}
 			}
 			errs <- err
@@ -399,7 +398,7 @@ func TestManyApplications(t *testing.T) {
 		}
 	}
 	for i := range apps {
-		r, err := p.Load(t.Context(), "", fmt.Sprint("app-", i), burr.Latest)
+		r, err := p.Load(t.Context(), burr.AppRef{AppID: fmt.Sprint("app-", i)}.At(burr.Latest))
 		if err != nil || r.SequenceID != steps-1 || r.State.Value("n") != steps {
 			t.Fatalf("app-%d latest = (%d, n=%v), %v", i, r.SequenceID, r.State.Value("n"), err)
 		}
@@ -407,8 +406,9 @@ func TestManyApplications(t *testing.T) {
 }
 
 // A table created by Python Burr lacks the unique index that detects
-// conflicting writers: it is not initialized until Initialize adds it.
-func TestPythonTableNeedsInitialize(t *testing.T) {
+// conflicting writers: Open adds it, and a table without it is not
+// initialized.
+func TestPythonTableGetsTheIndex(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "py.db")
 	raw, err := sql.Open("sqlite", path)
@@ -421,11 +421,13 @@ func TestPythonTableNeedsInitialize(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw.Close()
-	p, err := sqlite.New(path)
-	if err != nil {
+	p := open(t, path)
+	if ok, err := p.Initialized(ctx); err != nil || !ok {
+		t.Fatalf("Initialized = %v, %v after Open", ok, err)
+	}
+	if _, err := rawDB(t, path).Exec(`DROP INDEX burr_state_sequence_id_index`); err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
 	if ok, err := p.Initialized(ctx); err != nil || ok {
 		t.Fatalf("Initialized = %v, %v; want false without the unique index", ok, err)
 	}
@@ -435,7 +437,7 @@ func TestPythonTableNeedsInitialize(t *testing.T) {
 	if ok, err := p.Initialized(ctx); err != nil || !ok {
 		t.Fatalf("Initialized = %v, %v after Initialize", ok, err)
 	}
-	r := burr.Record{AppID: "a", SequenceID: 1, Position: "x", Status: burr.StatusCompleted}
+	r := burr.Record{StepRef: burr.AppRef{AppID: "a"}.At(1), Position: "x", Status: burr.StatusCompleted}
 	if err := p.Save(ctx, r); err != nil {
 		t.Fatal(err)
 	}
@@ -451,10 +453,10 @@ func TestFileMemoryURI(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	if err := p.Save(t.Context(), burr.Record{AppID: "a", Position: "x", Status: burr.StatusCompleted}); err != nil {
+	if err := p.Save(t.Context(), burr.Record{StepRef: burr.AppRef{AppID: "a"}.At(0), Position: "x", Status: burr.StatusCompleted}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Load(t.Context(), "", "a", burr.Latest); err != nil {
+	if _, err := p.Load(t.Context(), burr.AppRef{AppID: "a"}.At(burr.Latest)); err != nil {
 		t.Fatal(err)
 	}
 }
