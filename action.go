@@ -398,21 +398,8 @@ func (a *Action) run(ctx context.Context, s State, in Inputs, yield Yield) (Resu
 
 // checkWrites compares the state an action returned with the one it was given.
 func (a *Action) checkWrites(before, after State) error {
-	var undeclared, missing []string
-	for _, e := range after.entries {
-		if slices.Contains(a.writes, e.key) {
-			continue
-		}
-		i := before.find(e.key)
-		switch {
-		case i < 0:
-			undeclared = append(undeclared, e.key) // a new key
-		case before.entries[i].gen == e.gen:
-			// untouched
-		case !sameValue(before.entries[i].val, e.val):
-			undeclared = append(undeclared, e.key) // rewritten with another value
-		}
-	}
+	var missing []string
+	undeclared := after.writtenSince(before, a.writes)
 	for _, w := range a.writes {
 		if !after.Has(w) {
 			missing = append(missing, w)
@@ -464,15 +451,4 @@ func (a inputAction) Update(r Result, s State) (State, error) {
 		s = s.Set(f, r[f])
 	}
 	return s, nil
-}
-
-// sameValue reports whether a key rewritten by an action still holds the value
-// it had: the same value written again is not a write.
-func sameValue(a, b any) (same bool) {
-	defer func() {
-		if recover() != nil { // == on a value holding a non-comparable type
-			same = reflect.DeepEqual(a, b)
-		}
-	}()
-	return looseEqual(a, b)
 }

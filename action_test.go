@@ -2,6 +2,7 @@ package burr_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"testing"
@@ -151,5 +152,34 @@ func TestResultAndInputActions(t *testing.T) {
 	}
 	if !reflect.DeepEqual(res.Result, burr.Result{"prompt": "hi"}) || res.State.Value("prompt") != "hi" {
 		t.Fatalf("%v %v", res.Result, res.State)
+	}
+}
+
+func TestWriteCheckByValue(t *testing.T) {
+	initial := burr.State{}.Set("x", 1).Set("secret", "s").Set("count", 0)
+	overwrite := burr.NewAction("a", func(_ context.Context, s burr.State) (burr.State, error) {
+		return burr.StateFrom(map[string]any{"count": 1, "x": 1, "secret": "overwritten"}), nil
+	}, burr.Writes("count"))
+	_, err := runOne(t, overwrite, initial, nil)
+	wantErrContains(t, err, "secret", "did not declare")
+
+	rebuild := burr.NewAction("a", func(_ context.Context, s burr.State) (burr.State, error) {
+		return burr.StateFrom(s.WithoutInternal().Map()).Set("count", 1), nil
+	}, burr.Writes("count"))
+	var loaded burr.State
+	b, _ := json.Marshal(initial.Set("zeta", []any{1}))
+	if err := json.Unmarshal(b, &loaded); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []burr.State{initial, loaded} {
+		if _, err := runOne(t, rebuild, s, nil); err != nil {
+			t.Fatalf("rebuilding the same values was rejected: %v", err)
+		}
+	}
+	merge := burr.NewAction("a", func(_ context.Context, s burr.State) (burr.State, error) {
+		return s.Subset("count").Set("count", 1).Merge(s.Subset("x", "secret")), nil
+	}, burr.Writes("count"))
+	if _, err := runOne(t, merge, initial, nil); err != nil {
+		t.Fatal(err)
 	}
 }

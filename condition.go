@@ -2,9 +2,7 @@ package burr
 
 import (
 	"fmt"
-	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -81,17 +79,6 @@ func (c Condition) missing(s State) error {
 	return &ConditionError{Condition: c.name, Missing: missing}
 }
 
-// ConditionError reports a condition evaluated on a state that lacks keys it
-// reads.
-type ConditionError struct {
-	Condition string
-	Missing   []string
-}
-
-func (e *ConditionError) Error() string {
-	return fmt.Sprintf("burr: missing keys in state required by condition %q: %v", e.Condition, e.Missing)
-}
-
 // When is true when every key equals its value. Arguments alternate key and
 // value: When("mode", "chat", "safe", true). Its name is the "k=v" pairs
 // sorted by key and joined with ", ", as Burr names it.
@@ -152,38 +139,6 @@ func pyStr(v any) string {
 		return string(jsonx.AppendFloat(nil, float64(x), 32))
 	}
 	return fmt.Sprint(v)
-}
-
-// looseEqual compares as Python's == does for JSON-like values: numbers by
-// value whatever their Go type.
-func looseEqual(a, b any) bool {
-	if fa, ok := toFloat(a); ok {
-		if fb, ok := toFloat(b); ok {
-			return fa == fb
-		}
-		return false
-	}
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	ta := reflect.TypeOf(a)
-	if ta == reflect.TypeOf(b) && ta.Comparable() {
-		return a == b
-	}
-	return reflect.DeepEqual(a, b)
-}
-
-func toFloat(v any) (float64, bool) {
-	if n, ok := asInt(v); ok {
-		return float64(n), true
-	}
-	switch f := v.(type) {
-	case float64:
-		return f, true
-	case float32:
-		return float64(f), true
-	}
-	return 0, false
 }
 
 var exprEnvPool = sync.Pool{New: func() any { return make(map[string]any, 8) }}
@@ -304,13 +259,4 @@ func combine(a, b Condition, op string, or bool) Condition {
 		return b.eval(s)
 	}
 	return c
-}
-
-// quoteList formats names for error messages.
-func quoteList(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = strconv.Quote(n)
-	}
-	return strings.Join(q, ", ")
 }

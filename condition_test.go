@@ -82,3 +82,14 @@ func TestExprCompileError(t *testing.T) {
 	_, err = burr.NewGraph([]*burr.Action{counterAction("counter")}, burr.From("counter").To("counter", burr.When("odd")))
 	wantErrContains(t, err, "key/value pairs")
 }
+
+func TestExprLetIsNotAKey(t *testing.T) {
+	c := burr.Expr("let y = count + 1; y > 3")
+	if !reflect.DeepEqual(c.Keys(), []string{"count"}) {
+		t.Fatal(c.Keys())
+	}
+	ok, err := c.Evaluate(burr.State{}.Set("count", 3))
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+}

@@ -2,9 +2,6 @@ package burr
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"runtime/debug"
 	"sync"
 )
 
@@ -61,33 +58,4 @@ func FromContext(ctx context.Context) (AppContext, bool) {
 		return AppContext{}, false
 	}
 	return sc.appContext(), true
-}
-
-// safeCall runs fn and turns a panic into a *PanicError.
-func safeCall(fn func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = &PanicError{Value: r, Stack: debug.Stack()}
-		}
-	}()
-	return fn()
-}
-
-func joinErrs(errs []error) error {
-	switch len(errs) {
-	case 0:
-		return nil
-	case 1:
-		return errs[0]
-	}
-	return errors.Join(errs...)
-}
-
-// hookErr wraps errors from hooks so the caller can tell them from the
-// action's own.
-func hookErr(stage string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("burr: %s hook: %w", stage, err)
 }

@@ -3,7 +3,10 @@ package burr
 import (
 	"errors"
 	"fmt"
+	"reflect"
+	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -125,6 +128,19 @@ func (e *GraphError) Error() string {
 	return "burr: invalid graph:\n  - " + strings.Join(e.Problems, "\n  - ")
 }
 
+// ConditionError reports a condition evaluated on a state that lacks keys it
+// reads.
+type ConditionError struct {
+	Condition string
+	Missing   []string
+}
+
+func (e *ConditionError) Error() string {
+	return fmt.Sprintf("burr: missing keys in state required by condition %q: %v", e.Condition, e.Missing)
+}
+
+// Helpers for error text and for turning panics into errors.
+
 func sortedKeys[M ~map[string]V, V any](m M) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -133,3 +149,50 @@ func sortedKeys[M ~map[string]V, V any](m M) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// safeCall runs fn and turns a panic into a *PanicError.
+func safeCall(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return fn()
+}
+
+func joinErrs(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return errors.Join(errs...)
+}
+
+// hookErr wraps errors from hooks so the caller can tell them from the
+// action's own.
+func hookErr(stage string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("burr: %s hook: %w", stage, err)
+}
+
+// quoteList formats names for error messages.
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+func typeName(v any) string {
+	if v == nil {
+		return "nil"
+	}
+	return reflect.TypeOf(v).String()
+}
+
+func typeOf[T any]() string { return reflect.TypeFor[T]().String() }

@@ -79,3 +79,12 @@ func TestGraphExport(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultIsNotDetectedByName(t *testing.T) {
+	named := burr.Predicate("default", nil, func(burr.State) bool { return false })
+	_, err := burr.NewGraph([]*burr.Action{counterAction("a"), counterAction("b")},
+		burr.From("a").To("b", named), burr.From("a").To("a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -413,30 +413,27 @@ func (s State) Increment(key string, by int) (State, error) {
 	return s.Set(key, n+by), nil
 }
 
-func asInt(v any) (int, bool) {
-	switch n := v.(type) {
-	case int:
-		return n, true
-	case int64:
-		return int(n), true
-	case int32:
-		return int(n), true
-	case int16:
-		return int(n), true
-	case int8:
-		return int(n), true
-	case uint:
-		return int(n), true
-	case uint64:
-		return int(n), true
-	case uint32:
-		return int(n), true
-	case uint16:
-		return int(n), true
-	case uint8:
-		return int(n), true
+// writtenSince returns the user keys of s written since before, other than
+// those in allowed: keys added, and keys rewritten with another value (the
+// same value written again is not a write). It is how an action's undeclared
+// writes are found; a key whose write stamp is unchanged is not compared.
+func (s State) writtenSince(before State, allowed []string) []string {
+	var written []string
+	for _, e := range s.entries {
+		if slices.Contains(allowed, e.key) {
+			continue
+		}
+		i := before.find(e.key)
+		switch {
+		case i < 0:
+			written = append(written, e.key) // a new key
+		case before.entries[i].gen == e.gen:
+			// untouched
+		case !sameValue(before.entries[i].val, e.val):
+			written = append(written, e.key) // rewritten with another value
+		}
 	}
-	return 0, false
+	return written
 }
 
 // String formats the state as its JSON form.
@@ -446,11 +443,4 @@ func (s State) String() string {
 		return fmt.Sprintf("State(%d keys: %v)", s.Len(), s.Keys())
 	}
 	return string(b)
-}
-
-func typeName(v any) string {
-	if v == nil {
-		return "nil"
-	}
-	return reflect.TypeOf(v).String()
 }

@@ -186,3 +186,15 @@ func TestStateJSONPythonNonFinite(t *testing.T) {
 		t.Fatal(s)
 	}
 }
+
+func TestSubsetDeduplicates(t *testing.T) {
+	sub := burr.State{}.Set("a", 1).Set("b", 2).Subset("a", "a")
+	if !reflect.DeepEqual(sub.Keys(), []string{"a"}) {
+		t.Fatal(sub.Keys())
+	}
+}
+
+func TestAppendNilToTypedSlice(t *testing.T) {
+	_, err := burr.State{}.Set("l", []int{1}).Append("l", nil)
+	wantErrContains(t, err, `"l"`, "want int", "nil")
+}

@@ -3,252 +3,120 @@ package burr
 import (
 	"context"
 	"errors"
-	"fmt"
 	"iter"
 	"runtime"
-	"runtime/debug"
-	"sync"
 	"sync/atomic"
-	"time"
 )
 
-// streamCore is the state of a stream; Stream is the handle users hold.
-type streamCore struct {
-	app    *Application
-	action *Action
-	idx    int
-	sc     *stepContext
-	cancel context.CancelCauseFunc
-	parent context.Context // the caller's context
-	before State
-	in     Inputs
-	start  time.Time
-	owns   bool // the stream ends the StreamResult call: post-execute-call hook, release
-	method ExecuteMethod
-
-	interrupt atomic.Int32 // interruptStop or interruptClose, set from any goroutine
-
-	mu     sync.Mutex // guards phase and the pull functions
-	pullMu sync.Mutex // serialises the pull functions (Next against Close)
-	phase  streamPhase
-	pass   bool // a pass-through stream with no items
-
-	stopCh     chan struct{} // closed on Stop or Close; made on first use (guarded by mu)
-	stopClosed bool
-	done       chan struct{} // closed at completion
-
-	// Written only by the goroutine driving the action.
-	items      int
-	left       bool // the consumer broke out of its range loop
-	inConsumer bool
-	hookErr    error
-	itemEvent  *StreamItem
-	ctxDone    <-chan struct{}
-
-	next     func() (any, bool)
-	stopPull func()
-	cur      any
-
-	result Result
-	state  State
-	err    error
+// Stream is the result of StreamResult: the intermediate items of a streaming
+// action as it produces them, then its final result and state.
+//
+// The action starts lazily, on the first Next, range or Get, and runs on the
+// goroutine that consumes it: ranging over All starts no goroutine and hands
+// each item straight from the action to the loop body. A Stream may be consumed
+// from another goroutine than the one that created it, but by one goroutine at
+// a time; Stop and Close may be called from any goroutine.
+//
+// Completion happens exactly once, whichever way the stream ends — drained,
+// failed, closed, stopped, or its consumer panicked: the post-run-step hooks,
+// the persister, the end-of-stream hooks and the end of the call each see one
+// end. Until then the Application is busy: every Stream must be drained
+// (range to the end or Get), stopped, or closed.
+//
+//	stream, err := app.StreamResult(ctx, burr.HaltAfter("chat"), burr.WithInputs(in))
+//	if err != nil { … }
+//	for item := range stream.All() {
+//		fmt.Print(item)
+//	}
+//	result, state, err := stream.Get()
+//
+// A Stream read with Next that becomes unreachable before it ends is closed
+// when the garbage collector finds it, so that a forgotten pull neither keeps
+// its Application busy nor leaks the goroutine behind the pull; do not rely on
+// it, it may take a while.
+type Stream struct {
+	c       *streamCore
+	watched atomic.Bool // a cleanup closes the stream if the handle is collected
 }
 
-type streamPhase uint8
+// newHandle wraps a stream for users.
+func newHandle(c *streamCore) *Stream { return &Stream{c: c} }
 
-const (
-	phaseIdle    streamPhase = iota // not started
-	phaseRunning                    // the action runs under a range loop or Get
-	phasePulling                    // started through Next, suspended between items
-	phaseDone
-)
+// abandon closes a stream whose handle was collected. Closing resumes the
+// action to let it wind down and runs the hooks and the persister, so it runs
+// on a goroutine of its own: a cleanup must not block the runtime's.
+func (s *streamCore) abandon() { go s.Close() }
 
-const (
-	interruptStop  = 1
-	interruptClose = 2
-)
+// Action returns the action the stream belongs to: the action that was reached
+// (for StreamResult with several HaltAfter names, this tells which).
+func (s *Stream) Action() *Action { return s.c.action }
 
-// All implements Stream.All.
-func (s *streamCore) All() iter.Seq[any] {
+// All returns an iterator over the items not yet consumed. Breaking out of the
+// loop abandons the stream, as Close does. After the loop, call Get (or Err)
+// for the final result or the error.
+func (s *Stream) All() iter.Seq[any] {
+	all := s.c.All()
+	if !s.watched.Load() {
+		return all
+	}
 	return func(yield func(any) bool) {
-		s.mu.Lock()
-		switch s.phase {
-		case phaseIdle:
-			s.phase = phaseRunning
-			s.mu.Unlock()
-			s.drive(yield)
-		case phasePulling:
-			s.mu.Unlock()
-			finished := false
-			defer func() {
-				if !finished {
-					s.Close() // the loop body broke out, panicked or exited
-				}
-			}()
-			for s.Next() {
-				if !yield(s.cur) {
-					return
-				}
-			}
-			finished = true
-		default:
-			s.mu.Unlock()
-		}
+		all(yield)
+		runtime.KeepAlive(s)
 	}
 }
 
-// Next implements Stream.Next.
-func (s *streamCore) Next() bool {
-	s.pullMu.Lock()
-	defer s.pullMu.Unlock()
-	s.mu.Lock()
-	switch s.phase {
-	case phaseIdle:
-		s.next, s.stopPull = iter.Pull(iter.Seq[any](s.drive))
-		s.phase = phasePulling
-	case phasePulling:
-	default:
-		s.mu.Unlock()
-		return false
+// Next advances to the next item, starting the action if needed. It returns
+// false when the stream has ended (read Err for why).
+func (s *Stream) Next() bool {
+	if !s.watched.Load() && s.watched.CompareAndSwap(false, true) {
+		// Pulling starts a coroutine that only Close ends: close the stream
+		// if its handle is forgotten. The range path needs no such care.
+		runtime.AddCleanup(s, (*streamCore).abandon, s.c)
 	}
-	next := s.next
-	s.mu.Unlock()
-	if next == nil {
-		return false
-	}
-	item, ok := next()
-	if !ok {
-		return false
-	}
-	s.cur = item
-	return true
+	ok := s.c.Next()
+	runtime.KeepAlive(s)
+	return ok
 }
 
-// Err implements Stream.Err.
-func (s *streamCore) Err() error {
-	select {
-	case <-s.done:
-		return s.err
-	default:
-		return nil
-	}
+// Item returns the item Next advanced to.
+func (s *Stream) Item() any { return s.c.cur }
+
+// Err returns the error the stream ended with, or nil (also while it runs).
+// ErrStreamClosed means the consumer abandoned it.
+func (s *Stream) Err() error { return s.c.Err() }
+
+// Get drains the items not yet consumed and returns the action's final result
+// and the application's state after the step. Every later call returns the
+// same. If another goroutine is ranging over the stream, Get waits for it to
+// end; calling Get from inside a range loop over the same stream would wait
+// for itself, so call it after the loop. A stream consumed with Next has one
+// consumer: from another goroutine, end it with Stop or Close.
+func (s *Stream) Get() (Result, State, error) {
+	r, st, err := s.c.Get()
+	runtime.KeepAlive(s)
+	return r, st, err
 }
 
-// Get implements Stream.Get.
-func (s *streamCore) Get() (Result, State, error) {
-	s.mu.Lock()
-	switch s.phase {
-	case phaseIdle:
-		s.phase = phaseRunning
-		s.mu.Unlock()
-		s.drive(discard)
-	case phasePulling:
-		s.mu.Unlock()
-		if s.pullMu.TryLock() {
-			// No Next in flight: drain from here.
-			s.pullMu.Unlock()
-			for s.Next() {
-			}
-		}
-		// Otherwise another goroutine is pulling: wait for it to finish.
-	default:
-		s.mu.Unlock()
-	}
-	<-s.done
-	return s.result, s.state, s.err
-}
+// Close abandons the stream: the action is told to stop (its yield returns
+// false, Stopping's channel closes and its context is cancelled), nothing is
+// committed, and the hooks see ErrStreamClosed. Close is idempotent and does
+// nothing once the stream has ended. It does not wait: when the stream is
+// being consumed (by another goroutine, or by the caller's own range loop or
+// Next, from a hook), the consumer's loop ends at the next item and the
+// stream completes there; read the outcome with Get or Err.
+func (s *Stream) Close() error { return s.c.Close() }
 
-func discard(any) bool { return true }
-
-// Close implements Stream.Close.
-func (s *streamCore) Close() error {
-	s.mu.Lock()
-	if s.phase == phaseDone {
-		s.mu.Unlock()
-		return nil
-	}
-	// Close wins over a pending Stop: the consumer now wants nothing kept.
-	s.interrupt.Store(interruptClose)
-	s.signalStopLocked()
-	switch s.phase {
-	case phaseIdle:
-		s.phase = phaseRunning
-		s.mu.Unlock()
-		s.finish(nil, State{}, ErrStreamClosed)
-	case phasePulling:
-		s.mu.Unlock()
-		s.cancel(ErrStreamClosed)
-		if !s.pullMu.TryLock() {
-			// A Next is in flight (perhaps the caller's own, from a hook):
-			// the action sees the close at its next yield and the stream
-			// completes there.
-			return nil
-		}
-		s.mu.Lock()
-		stop := s.stopPull
-		if s.phase != phasePulling {
-			stop = nil
-		}
-		s.next, s.stopPull = nil, nil
-		s.mu.Unlock()
-		if stop != nil {
-			stop()
-		}
-		s.pullMu.Unlock()
-	case phaseRunning:
-		s.mu.Unlock()
-		s.cancel(ErrStreamClosed)
-	default:
-		s.mu.Unlock()
-	}
-	return nil
-}
-
-// Stop implements Stream.Stop.
-func (s *streamCore) Stop() error {
-	s.mu.Lock()
-	if s.phase == phaseDone {
-		// Ended, or ending: a Stop from a hook during completion must not
-		// wait for that completion.
-		s.mu.Unlock()
-		return s.Err()
-	}
-	s.interrupt.CompareAndSwap(0, interruptStop)
-	s.signalStopLocked()
-	running := s.phase == phaseRunning
-	s.mu.Unlock()
-	if running {
-		return nil
-	}
-	if !s.pullMu.TryLock() {
-		return nil // another goroutine is pulling: its next Next ends the stream
-	}
-	s.pullMu.Unlock()
-	_, _, err := s.Get()
+// Stop asks the action to finish early and commits what it has: its yield
+// returns false, it returns its partial final result and state, and the step
+// completes successfully with them — the "stop generating" button. When no
+// other goroutine is consuming the stream, Stop drives it to the end and
+// returns its error; otherwise the consumer's loop ends at the next item and
+// Stop returns at once (the stream, and the Application, finish when that
+// consumer gets there). Close behaves the same way.
+func (s *Stream) Stop() error {
+	err := s.c.Stop()
+	runtime.KeepAlive(s)
 	return err
-}
-
-// stopping returns the channel closed when the consumer stops or closes the
-// stream, creating it on first use.
-func (s *streamCore) stopping() <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.stopCh == nil {
-		s.stopCh = make(chan struct{})
-		if s.interrupt.Load() != 0 {
-			close(s.stopCh)
-			s.stopClosed = true
-		}
-	}
-	return s.stopCh
-}
-
-// signalStopLocked closes the Stopping channel if it was made. s.mu is held.
-func (s *streamCore) signalStopLocked() {
-	if s.stopCh != nil && !s.stopClosed {
-		close(s.stopCh)
-		s.stopClosed = true
-	}
 }
 
 // Stopping returns a channel that is closed when the consumer of the stream
@@ -264,153 +132,6 @@ func Stopping(ctx context.Context) <-chan struct{} {
 		return nil
 	}
 	return sc.stream.stopping()
-}
-
-// drive runs the action, handing each item to consumer, then completes the
-// stream. It runs on the consumer's goroutine (or the pull coroutine).
-func (s *streamCore) drive(consumer func(any) bool) {
-	app := s.app
-	s.ctxDone = s.parent.Done()
-	gone := false
-	var itemHooks []PostStreamItemHook
-	if len(app.hooks.item) > 0 {
-		itemHooks = app.hooks.item
-		s.itemEvent = &StreamItem{AppContext: s.sc.appContext(), StreamStart: s.start}
-	}
-	yield := func(item any) bool {
-		if gone {
-			return false
-		}
-		if s.interrupt.Load() != 0 {
-			gone = true
-			return false
-		}
-		if s.ctxDone != nil {
-			select {
-			case <-s.ctxDone:
-				gone = true
-				return false
-			default:
-			}
-		}
-		if itemHooks != nil {
-			if !s.fireItem(itemHooks, item) {
-				gone = true
-				return false
-			}
-		}
-		s.items++
-		s.inConsumer = true
-		ok := consumer(item)
-		s.inConsumer = false
-		if !ok {
-			gone, s.left = true, true
-		}
-		return ok
-	}
-	returned := false
-	defer func() {
-		if returned {
-			return
-		}
-		p := recover()
-		switch {
-		case p == nil:
-			// runtime.Goexit in the consumer (t.FailNow, say).
-			s.finish(nil, State{}, fmt.Errorf("burr: stream consumer exited: %w", ErrStreamClosed))
-		case s.inConsumer:
-			s.finish(nil, State{}, fmt.Errorf("burr: stream consumer panicked: %v: %w", p, ErrStreamClosed))
-			panic(p)
-		default:
-			s.finish(nil, State{}, &PanicError{Value: p, Stack: debug.Stack()})
-		}
-	}()
-	r, after, err := s.action.run(s.sc, s.before, s.in, yield)
-	returned = true
-	s.finish(r, after, err)
-}
-
-// fireItem calls the per-item hooks; false means a hook failed. It is on the
-// per-item path, so hooks are called directly: a panicking hook is recovered
-// by drive, like a panic in the action, and fails the stream.
-func (s *streamCore) fireItem(hooks []PostStreamItemHook, item any) bool {
-	e := s.itemEvent
-	if s.items == 0 {
-		e.FirstItemTime = time.Now()
-	}
-	e.Item, e.Index = item, s.items
-	for _, h := range hooks {
-		if err := h.PostStreamItem(s.sc, e); err != nil {
-			s.hookErr = errors.Join(s.hookErr, hookErr("post-stream-item", fmt.Errorf("hook %T: %w", h, err)))
-		}
-	}
-	e.Item = nil
-	return s.hookErr == nil
-}
-
-// finish completes the stream exactly once: checks, merge, post-run-step hooks,
-// persister, commit, end-of-stream hooks, end of the call.
-func (s *streamCore) finish(r Result, after State, err error) {
-	s.mu.Lock()
-	if s.phase == phaseDone {
-		s.mu.Unlock()
-		return
-	}
-	s.phase = phaseDone
-	// One reading of the interrupt decides: Close and Stop do not change it
-	// once the phase is done.
-	interrupt := s.interrupt.Load()
-	s.mu.Unlock()
-
-	app := s.app
-	stopped := interrupt == interruptStop
-	if interrupt == interruptClose && (errors.Is(err, context.Canceled) || errors.Is(err, ErrStreamClosed)) {
-		// The action honoured the cancellation Close caused.
-		err = nil
-	}
-	switch {
-	case err != nil:
-	case s.hookErr != nil:
-		err = s.hookErr
-	case interrupt == interruptClose || s.left:
-		err = ErrStreamClosed
-	case !stopped && s.parent.Err() != nil:
-		err = context.Cause(s.parent)
-	}
-	if err == nil {
-		if err = s.action.checkWrites(s.before, after); err == nil {
-			after = mergeStep(s.before, after, s.action.name)
-		}
-	}
-	if err != nil {
-		r = nil
-	}
-	err = app.finishStep(s.parent, s.sc, s.idx, s.before, after, r, err, s.start)
-	s.cancel(errStreamDone)
-	if len(app.hooks.endStream) > 0 {
-		e := &StreamEnd{AppContext: s.sc.appContext(), Items: s.items, Err: err, Time: time.Now()}
-		if herr := callHooks(s.parent, app.hooks.endStream, e, PostEndStreamHook.PostEndStream); herr != nil {
-			err = errors.Join(err, hookErr("post-end-stream", herr))
-		}
-	}
-	s.state = app.State()
-	if s.owns {
-		err = app.postExec(s.parent, s.method, err)
-		app.release()
-	}
-	s.result, s.err = r, err
-	close(s.done)
-}
-
-var errStreamDone = errors.New("burr: stream finished")
-
-// passThrough returns a stream with no items whose Get returns r, st and err:
-// what StreamResult returns when it halted at a non-streaming action or before
-// an action.
-func passThrough(a *Action, r Result, st State, err error) *streamCore {
-	s := &streamCore{action: a, phase: phaseDone, pass: true, done: make(chan struct{}), result: r, state: st, err: err}
-	close(s.done)
-	return s
 }
 
 // StreamResult runs the application up to a streaming action and returns its
@@ -469,80 +190,6 @@ func (app *Application) StreamResult(ctx context.Context, opts ...RunOption) (*S
 	return newHandle(s), nil
 }
 
-// streamTo fast-forwards to the next action in h.after and sets up its stream.
-// When owns is true the returned live stream ends the call at completion.
-func (app *Application) streamTo(ctx context.Context, h halts, in Inputs, m ExecuteMethod, owns bool) (*streamCore, error) {
-	s := app.State()
-	next, err := app.nextIndex(s)
-	if err != nil {
-		return nil, err
-	}
-	if next < 0 {
-		prior, _ := s.PriorStep()
-		return nil, fmt.Errorf("burr: cannot stream: no next action after %q: %w", prior, ErrEndOfGraph)
-	}
-	if !h.after[next] {
-		ff := halts{before: make([]bool, len(h.after)), after: make([]bool, len(h.after))}
-		for i := range ff.before {
-			ff.before[i] = h.before[i] || h.after[i]
-		}
-		last, err := app.loopHalts(ctx, ff, in, nil)
-		if err != nil {
-			return nil, err
-		}
-		if next, err = app.nextIndex(last.State); err != nil {
-			return nil, err
-		}
-		switch {
-		case next < 0:
-			name := ""
-			if last.Action != nil {
-				name = last.Action.name
-			}
-			return nil, fmt.Errorf("burr: reached the end of the graph after action %q before any action to halt at: %w", name, ErrEndOfGraph)
-		case !h.after[next]:
-			return passThrough(app.graph.actions[next], nil, last.State, nil), nil
-		}
-	}
-	return app.startStream(ctx, next, in, m, owns)
-}
-
-// startStream runs the pre-step hooks for the action at index i and returns its
-// stream, or runs it at once when it does not stream.
-func (app *Application) startStream(ctx context.Context, i int, given Inputs, m ExecuteMethod, owns bool) (*streamCore, error) {
-	a := app.graph.actions[i]
-	if !a.Streaming() {
-		r, err := app.runStep(ctx, i, given)
-		if err != nil {
-			return nil, err
-		}
-		return passThrough(a, r, app.State(), nil), nil
-	}
-	in, err := a.inputsFor(given)
-	if err != nil {
-		return nil, err
-	}
-	before, seq := app.nextStepState()
-	actx, cancel := context.WithCancelCause(ctx)
-	s := &streamCore{app: app, action: a, idx: i, cancel: cancel, parent: ctx, before: before, in: in,
-		start: time.Now(), owns: owns, method: m, done: make(chan struct{})}
-	s.sc = &stepContext{Context: actx, app: app, seq: seq, action: a, stream: s}
-	s.hookErr = app.preStep(s.sc, before, in, s.start)
-	if len(app.hooks.preStream) > 0 {
-		e := &StreamStart{AppContext: s.sc.appContext(), Time: s.start}
-		if herr := callHooks(s.sc, app.hooks.preStream, e, PreStartStreamHook.PreStartStream); herr != nil {
-			s.hookErr = errors.Join(s.hookErr, hookErr("pre-start-stream", herr))
-		}
-	}
-	if s.hookErr != nil {
-		s.owns = false
-		s.phase = phaseRunning
-		s.finish(nil, State{}, s.hookErr)
-		return nil, s.err
-	}
-	return s, nil
-}
-
 // StreamIterate runs the application action by action, yielding a Stream for
 // each: streaming actions stream, other actions give an empty stream whose Get
 // returns their result. A stream the loop body did not finish is drained before
@@ -570,57 +217,4 @@ func (app *Application) StreamIterate(ctx context.Context, opts ...RunOption) it
 			yield(nil, err)
 		}
 	}
-}
-
-func (app *Application) streamIterate(ctx context.Context, rc *runConfig, yield func(*Stream, error) bool) (broke bool, err error) {
-	if err := checkInputNames(rc.inputs); err != nil {
-		return false, err
-	}
-	h, err := app.resolveHalts(rc)
-	if err != nil {
-		return false, err
-	}
-	next, err := app.nextIndex(app.State())
-	if err != nil {
-		return false, err
-	}
-	for next >= 0 {
-		if err := context.Cause(ctx); err != nil && ctx.Err() != nil {
-			return false, err
-		}
-		s, err := app.startStream(ctx, next, rc.inputs, MethodStreamIterate, false)
-		if err != nil {
-			return false, err
-		}
-		handle := newHandle(s)
-		var cont bool
-		func() {
-			defer func() {
-				if !cont {
-					// The loop body broke out or panicked: abandon the stream.
-					s.Close()
-				}
-			}()
-			cont = yield(handle, nil)
-		}()
-		if !cont {
-			return true, nil
-		}
-		_, _, err = s.Get()
-		runtime.KeepAlive(handle) // no cleanup may close the stream while it drains here
-		if err != nil {
-			return false, err
-		}
-		ran := next
-		if next, err = app.nextIndex(app.State()); err != nil {
-			return false, err
-		}
-		if next >= 0 && h.before[next] {
-			return false, nil
-		}
-		if h.after[ran] {
-			return false, nil
-		}
-	}
-	return false, nil
 }

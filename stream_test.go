@@ -7,9 +7,7 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/burrgo/burr"
 )
@@ -515,109 +513,6 @@ func concat(parts ...[]string) []string {
 	return out
 }
 
-func TestStreamStopKeepsPartial(t *testing.T) {
-	release := make(chan struct{})
-	a := burr.NewStreamingAction("gen", func(ctx context.Context, s burr.State, y burr.Yield) (burr.Result, burr.State, error) {
-		var b strings.Builder
-		for i := 0; ; i++ {
-			if i == 3 {
-				close(release)
-			}
-			tok := fmt.Sprintf("t%d ", i)
-			if !y(tok) {
-				break
-			}
-			b.WriteString(tok)
-		}
-		return burr.Result{"text": b.String()}, s.Set("text", b.String()), nil
-	}, burr.Writes("text"))
-	app := mustNew(t, burr.WithActions(a), burr.WithEntrypoint("gen"))
-	s, err := app.StreamResult(context.Background(), burr.HaltAfter("gen"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The consumer ranges on one goroutine; "stop generating" comes from another.
-	var wg sync.WaitGroup
-	var got int
-	wg.Go(func() {
-		for range s.All() {
-			got++
-			time.Sleep(time.Millisecond)
-		}
-	})
-	<-release
-	if err := s.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	wg.Wait()
-	r, st, err := s.Get()
-	if err != nil || r["text"] == "" || st.Value("text") != r["text"] {
-		t.Fatal(r, st, err)
-	}
-	if strings.Count(r["text"].(string), "t") != got {
-		t.Fatalf("result %q but consumer saw %d items", r["text"], got)
-	}
-	if _, err := app.Step(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestStreamContextCancelMidStream(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	rec := &recorder{}
-	app := mustNew(t, burr.WithActions(chars().Bind(burr.Inputs{"prefix": ""})), burr.WithEntrypoint("chars"),
-		burr.WithState(burr.State{}.Set("input_variable", strings.Repeat("x", 100))), burr.WithHooks(rec))
-	s, err := app.StreamResult(ctx, burr.HaltAfter("chars"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for range s.All() {
-		n++
-		if n == 3 {
-			cancel()
-		}
-	}
-	if n != 3 || !errors.Is(s.Err(), context.Canceled) {
-		t.Fatalf("%d items, err %v", n, s.Err())
-	}
-	if app.State().Has("output_variable") || rec.count("end_stream") != 1 {
-		t.Fatal(app.State(), rec.list())
-	}
-}
-
-func TestStreamCloseCancelsActionContext(t *testing.T) {
-	started := make(chan struct{})
-	var actionErr error
-	a := burr.NewStreamingAction("wait", func(ctx context.Context, s burr.State, y burr.Yield) (burr.Result, burr.State, error) {
-		y("first")
-		close(started)
-		<-ctx.Done()
-		actionErr = context.Cause(ctx)
-		if y("late") {
-			return nil, s, errors.New("yield after close returned true")
-		}
-		return nil, s, nil
-	})
-	app := mustNew(t, burr.WithActions(a), burr.WithEntrypoint("wait"))
-	s, err := app.StreamResult(context.Background(), burr.HaltAfter("wait"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !s.Next() || s.Item() != "first" {
-		t.Fatal("first item")
-	}
-	// The action blocks on its context in its coroutine; Close cancels it.
-	go func() { <-started; s.Close() }()
-	if s.Next() {
-		t.Fatal("item after close")
-	}
-	if !errors.Is(actionErr, burr.ErrStreamClosed) || !errors.Is(s.Err(), burr.ErrStreamClosed) {
-		t.Fatal(actionErr, s.Err())
-	}
-}
-
 func TestStreamConsumerOnAnotherGoroutine(t *testing.T) {
 	app := mustNew(t, burr.WithActions(chars().Bind(burr.Inputs{"prefix": ""})), burr.WithEntrypoint("chars"),
 		burr.WithState(burr.State{}.Set("input_variable", "goroutine")))
@@ -659,26 +554,6 @@ func TestStreamBusyWhileOpen(t *testing.T) {
 	}
 }
 
-func TestStreamYieldAfterConsumerGone(t *testing.T) {
-	calls := 0
-	a := burr.NewStreamingAction("stubborn", func(_ context.Context, s burr.State, y burr.Yield) (burr.Result, burr.State, error) {
-		for range 100 {
-			if y(1) {
-				calls++
-			}
-		}
-		return nil, s, nil
-	})
-	app := mustNew(t, burr.WithActions(a), burr.WithEntrypoint("stubborn"))
-	s, _ := app.StreamResult(context.Background(), burr.HaltAfter("stubborn"))
-	for range s.All() {
-		break
-	}
-	if calls != 0 || !errors.Is(s.Err(), burr.ErrStreamClosed) {
-		t.Fatal(calls, s.Err())
-	}
-}
-
 func TestStreamMillionItemsFlatMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long")
@@ -716,31 +591,5 @@ func TestStreamMillionItemsFlatMemory(t *testing.T) {
 	}
 	if grow := int64(peak) - int64(base); grow > 4<<20 {
 		t.Fatalf("live heap grew by %d bytes over %d items", grow, n)
-	}
-}
-
-func TestForgottenStreamIsClosedByTheCollector(t *testing.T) {
-	rec := &recorder{}
-	app := mustNew(t, burr.WithActions(streamCounter("counter")), burr.WithTransitions(burr.From("counter").To("counter")),
-		burr.WithEntrypoint("counter"), burr.WithState(burr.State{}.Set("count", 0)), burr.WithHooks(rec))
-	func() {
-		s, err := app.StreamResult(context.Background(), burr.HaltAfter("counter"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.Next() // starts the action in its pull coroutine, then forgets the stream
-	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		runtime.GC()
-		if _, err := app.Step(context.Background()); err == nil {
-			break
-		} else if !errors.Is(err, burr.ErrBusy) || time.Now().After(deadline) {
-			t.Fatalf("application still unusable: %v", err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if rec.count("end_stream") != 1 || rec.ends[0].Err == nil || !errors.Is(rec.ends[0].Err, burr.ErrStreamClosed) {
-		t.Fatal(rec.list())
 	}
 }

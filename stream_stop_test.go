@@ -2,10 +2,11 @@ package burr_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"reflect"
+	"fmt"
 	"runtime"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,28 +14,151 @@ import (
 	"github.com/burrgo/burr"
 )
 
-func TestSpansDoNotCrossApplications(t *testing.T) {
-	rec := &recorder{}
-	child := burr.NewAction("child", func(ctx context.Context, s burr.State) (burr.State, error) {
-		_, sp := burr.StartSpan(ctx, "child-span")
-		sp.End()
-		return s, nil
-	})
-	parent := burr.NewAction("parent", func(ctx context.Context, s burr.State) (burr.State, error) {
-		ctx, sp := burr.StartSpan(ctx, "parent-span")
-		defer sp.End()
-		app, err := burr.New(ctx, burr.WithActions(child), burr.WithEntrypoint("child"), burr.WithSequenceID(10), burr.WithHooks(rec))
-		if err != nil {
-			return s, err
+func TestStreamStopKeepsPartial(t *testing.T) {
+	release := make(chan struct{})
+	a := burr.NewStreamingAction("gen", func(ctx context.Context, s burr.State, y burr.Yield) (burr.Result, burr.State, error) {
+		var b strings.Builder
+		for i := 0; ; i++ {
+			if i == 3 {
+				close(release)
+			}
+			tok := fmt.Sprintf("t%d ", i)
+			if !y(tok) {
+				break
+			}
+			b.WriteString(tok)
 		}
-		_, err = app.Run(ctx)
-		return s, err
-	})
-	app := mustNew(t, burr.WithActions(parent), burr.WithEntrypoint("parent"), burr.WithHooks(rec))
-	if _, err := app.Run(context.Background()); err != nil {
+		return burr.Result{"text": b.String()}, s.Set("text", b.String()), nil
+	}, burr.Writes("text"))
+	app := mustNew(t, burr.WithActions(a), burr.WithEntrypoint("gen"))
+	s, err := app.StreamResult(context.Background(), burr.HaltAfter("gen"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if indexOf(rec.list(), "span_start 11:0 child-span parent=") < 0 {
+	// The consumer ranges on one goroutine; "stop generating" comes from another.
+	var wg sync.WaitGroup
+	var got int
+	wg.Go(func() {
+		for range s.All() {
+			got++
+			time.Sleep(time.Millisecond)
+		}
+	})
+	<-release
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	r, st, err := s.Get()
+	if err != nil || r["text"] == "" || st.Value("text") != r["text"] {
+		t.Fatal(r, st, err)
+	}
+	if strings.Count(r["text"].(string), "t") != got {
+		t.Fatalf("result %q but consumer saw %d items", r["text"], got)
+	}
+	if _, err := app.Step(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStreamContextCancelMidStream(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rec := &recorder{}
+	app := mustNew(t, burr.WithActions(chars().Bind(burr.Inputs{"prefix": ""})), burr.WithEntrypoint("chars"),
+		burr.WithState(burr.State{}.Set("input_variable", strings.Repeat("x", 100))), burr.WithHooks(rec))
+	s, err := app.StreamResult(ctx, burr.HaltAfter("chars"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for range s.All() {
+		n++
+		if n == 3 {
+			cancel()
+		}
+	}
+	if n != 3 || !errors.Is(s.Err(), context.Canceled) {
+		t.Fatalf("%d items, err %v", n, s.Err())
+	}
+	if app.State().Has("output_variable") || rec.count("end_stream") != 1 {
+		t.Fatal(app.State(), rec.list())
+	}
+}
+
+func TestStreamCloseCancelsActionContext(t *testing.T) {
+	started := make(chan struct{})
+	var actionErr error
+	a := burr.NewStreamingAction("wait", func(ctx context.Context, s burr.State, y burr.Yield) (burr.Result, burr.State, error) {
+		y("first")
+		close(started)
+		<-ctx.Done()
+		actionErr = context.Cause(ctx)
+		if y("late") {
+			return nil, s, errors.New("yield after close returned true")
+		}
+		return nil, s, nil
+	})
+	app := mustNew(t, burr.WithActions(a), burr.WithEntrypoint("wait"))
+	s, err := app.StreamResult(context.Background(), burr.HaltAfter("wait"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Next() || s.Item() != "first" {
+		t.Fatal("first item")
+	}
+	// The action blocks on its context in its coroutine; Close cancels it.
+	go func() { <-started; s.Close() }()
+	if s.Next() {
+		t.Fatal("item after close")
+	}
+	if !errors.Is(actionErr, burr.ErrStreamClosed) || !errors.Is(s.Err(), burr.ErrStreamClosed) {
+		t.Fatal(actionErr, s.Err())
+	}
+}
+
+func TestStreamYieldAfterConsumerGone(t *testing.T) {
+	calls := 0
+	a := burr.NewStreamingAction("stubborn", func(_ context.Context, s burr.State, y burr.Yield) (burr.Result, burr.State, error) {
+		for range 100 {
+			if y(1) {
+				calls++
+			}
+		}
+		return nil, s, nil
+	})
+	app := mustNew(t, burr.WithActions(a), burr.WithEntrypoint("stubborn"))
+	s, _ := app.StreamResult(context.Background(), burr.HaltAfter("stubborn"))
+	for range s.All() {
+		break
+	}
+	if calls != 0 || !errors.Is(s.Err(), burr.ErrStreamClosed) {
+		t.Fatal(calls, s.Err())
+	}
+}
+
+func TestForgottenStreamIsClosedByTheCollector(t *testing.T) {
+	rec := &recorder{}
+	app := mustNew(t, burr.WithActions(streamCounter("counter")), burr.WithTransitions(burr.From("counter").To("counter")),
+		burr.WithEntrypoint("counter"), burr.WithState(burr.State{}.Set("count", 0)), burr.WithHooks(rec))
+	func() {
+		s, err := app.StreamResult(context.Background(), burr.HaltAfter("counter"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Next() // starts the action in its pull coroutine, then forgets the stream
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		runtime.GC()
+		if _, err := app.Step(context.Background()); err == nil {
+			break
+		} else if !errors.Is(err, burr.ErrBusy) || time.Now().After(deadline) {
+			t.Fatalf("application still unusable: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if rec.count("end_stream") != 1 || rec.ends[0].Err == nil || !errors.Is(rec.ends[0].Err, burr.ErrStreamClosed) {
 		t.Fatal(rec.list())
 	}
 }
@@ -86,91 +210,6 @@ func TestStopFromAnotherGoroutineDuringPull(t *testing.T) {
 	if err != nil || n >= 100 || len(r["output_variable"].(string)) < n-1 || st2.Value("output_variable") != r["output_variable"] {
 		t.Fatalf("puller saw %d items; result %d chars; err %v", n, len(r["output_variable"].(string)), err)
 	}
-}
-
-func TestKeyOverflow(t *testing.T) {
-	s := burr.State{}.Set("a", 300).Set("b", uint64(1<<63)).Set("c", 1e19).Set("neg", -1).Set("big", 1<<60+1)
-	for name, err := range map[string]error{
-		"int8":    get[int8](s, "a"),
-		"uint8":   get[uint8](s, "a"),
-		"uint64":  get[int](s, "b"),
-		"float":   get[int](s, "c"),
-		"neg":     get[uint](s, "neg"),
-		"float32": get[float32](s, "big"),
-	} {
-		if err == nil {
-			t.Errorf("%s: overflow not reported", name)
-		}
-	}
-	if v, err := burr.Key[int16]("a").Get(s); err != nil || v != 300 {
-		t.Fatal(v, err)
-	}
-}
-
-func get[T any](s burr.State, k string) error {
-	_, err := burr.Key[T](k).Get(s)
-	return err
-}
-
-func TestWriteCheckByValue(t *testing.T) {
-	initial := burr.State{}.Set("x", 1).Set("secret", "s").Set("count", 0)
-	overwrite := burr.NewAction("a", func(_ context.Context, s burr.State) (burr.State, error) {
-		return burr.StateFrom(map[string]any{"count": 1, "x": 1, "secret": "overwritten"}), nil
-	}, burr.Writes("count"))
-	_, err := runOne(t, overwrite, initial, nil)
-	wantErrContains(t, err, "secret", "did not declare")
-
-	rebuild := burr.NewAction("a", func(_ context.Context, s burr.State) (burr.State, error) {
-		return burr.StateFrom(s.WithoutInternal().Map()).Set("count", 1), nil
-	}, burr.Writes("count"))
-	var loaded burr.State
-	b, _ := json.Marshal(initial.Set("zeta", []any{1}))
-	if err := json.Unmarshal(b, &loaded); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []burr.State{initial, loaded} {
-		if _, err := runOne(t, rebuild, s, nil); err != nil {
-			t.Fatalf("rebuilding the same values was rejected: %v", err)
-		}
-	}
-	merge := burr.NewAction("a", func(_ context.Context, s burr.State) (burr.State, error) {
-		return s.Subset("count").Set("count", 1).Merge(s.Subset("x", "secret")), nil
-	}, burr.Writes("count"))
-	if _, err := runOne(t, merge, initial, nil); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestSubsetDeduplicates(t *testing.T) {
-	sub := burr.State{}.Set("a", 1).Set("b", 2).Subset("a", "a")
-	if !reflect.DeepEqual(sub.Keys(), []string{"a"}) {
-		t.Fatal(sub.Keys())
-	}
-}
-
-func TestExprLetIsNotAKey(t *testing.T) {
-	c := burr.Expr("let y = count + 1; y > 3")
-	if !reflect.DeepEqual(c.Keys(), []string{"count"}) {
-		t.Fatal(c.Keys())
-	}
-	ok, err := c.Evaluate(burr.State{}.Set("count", 3))
-	if err != nil || !ok {
-		t.Fatal(ok, err)
-	}
-}
-
-func TestDefaultIsNotDetectedByName(t *testing.T) {
-	named := burr.Predicate("default", nil, func(burr.State) bool { return false })
-	_, err := burr.NewGraph([]*burr.Action{counterAction("a"), counterAction("b")},
-		burr.From("a").To("b", named), burr.From("a").To("a"))
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestAppendNilToTypedSlice(t *testing.T) {
-	_, err := burr.State{}.Set("l", []int{1}).Append("l", nil)
-	wantErrContains(t, err, `"l"`, "want int", "nil")
 }
 
 func TestStoppingWakesASilentAction(t *testing.T) {
@@ -232,52 +271,6 @@ func TestCloseAfterStopCancels(t *testing.T) {
 	}
 }
 
-type redactingHook struct{}
-
-func (redactingHook) PostRunStep(_ context.Context, e *burr.StepEnd) error {
-	e.State = e.State.Set("count", -1)
-	return nil
-}
-
-func TestHookCannotChangeWhatIsPersisted(t *testing.T) {
-	store := newFakeStore()
-	app := counterApp(t, burr.WithHooks(redactingHook{}), burr.WithPersister(store))
-	if _, err := app.Step(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if got := count.Or(store.records[0].State, 0); got != 1 || count.Or(app.State(), 0) != 1 {
-		t.Fatalf("persisted %d, committed %d", got, count.Or(app.State(), 0))
-	}
-}
-
-// ctxSaver fails a save whose context is done, as database drivers do.
-type ctxSaver struct{ fakeStore }
-
-func (c *ctxSaver) Save(ctx context.Context, r burr.Record) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return c.fakeStore.Save(ctx, r)
-}
-
-func TestFailedStepSavedAfterCallerCancels(t *testing.T) {
-	store := &ctxSaver{fakeStore: *newFakeStore()}
-	app := mustNew(t, burr.WithActions(chars().Bind(burr.Inputs{"prefix": ""})), burr.WithEntrypoint("chars"),
-		burr.WithState(burr.State{}.Set("input_variable", "abcdef")), burr.WithPersister(store))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	st, err := app.StreamResult(ctx, burr.HaltAfter("chars"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range st.All() {
-		cancel()
-	}
-	if !errors.Is(st.Err(), context.Canceled) || len(store.records) != 1 || store.records[0].Status != burr.StatusFailed {
-		t.Fatalf("err %v, records %+v", st.Err(), store.records)
-	}
-}
-
 func TestPanicInRangeAfterNextCompletes(t *testing.T) {
 	rec := &recorder{}
 	app := mustNew(t, burr.WithActions(streamCounter("counter")), burr.WithTransitions(burr.From("counter").To("counter")),
@@ -299,20 +292,6 @@ func TestPanicInRangeAfterNextCompletes(t *testing.T) {
 type closer struct {
 	st   **burr.Stream
 	stop bool
-}
-
-func (h closer) PostStreamItem(_ context.Context, e *burr.StreamItem) error {
-	if e.Index == 1 && !h.stop {
-		(*h.st).Close()
-	}
-	return nil
-}
-
-func (h closer) PostEndStream(context.Context, *burr.StreamEnd) error {
-	if h.stop {
-		(*h.st).Stop()
-	}
-	return nil
 }
 
 func TestCloseAndStopFromHooksDoNotDeadlock(t *testing.T) {
@@ -388,4 +367,18 @@ func TestAbandonDoesNotHoldUpOtherCleanups(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+func (h closer) PostStreamItem(_ context.Context, e *burr.StreamItem) error {
+	if e.Index == 1 && !h.stop {
+		(*h.st).Close()
+	}
+	return nil
+}
+
+func (h closer) PostEndStream(context.Context, *burr.StreamEnd) error {
+	if h.stop {
+		(*h.st).Stop()
+	}
+	return nil
 }
