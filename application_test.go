@@ -269,6 +269,9 @@ func TestPanicInActionBecomesError(t *testing.T) {
 	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "kaboom") || !strings.Contains(string(pe.Stack), "application_test.go") {
 		t.Fatalf("want a PanicError with stack, got %v", err)
 	}
+	if msg := pe.Error(); msg != "panic: kaboom" || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("PanicError.Error() = %q, want one line without the stack", msg)
+	}
 	res, err := app.Step(context.Background())
 	if err != nil || res.State.Value("ok") != true {
 		t.Fatalf("app unusable after panic: %v", err)

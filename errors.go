@@ -63,14 +63,21 @@ func (e *ActionError) Error() string {
 func (e *ActionError) Unwrap() error { return e.Err }
 
 // PanicError is a panic recovered from user code (an action, a hook, a
-// condition), with the stack where it happened.
+// condition). Error returns one line, "panic: <value>", fit for a log line or
+// an error event; the stack of the goroutine that panicked is in Stack, to
+// print where it helps:
+//
+//	var pe *burr.PanicError
+//	if errors.As(err, &pe) {
+//		log.Printf("%v\n%s", err, pe.Stack)
+//	}
 type PanicError struct {
 	Value any
-	Stack []byte
+	Stack []byte // as runtime/debug.Stack returns it
 }
 
 func (e *PanicError) Error() string {
-	return fmt.Sprintf("panic: %v\n\n%s", e.Value, e.Stack)
+	return "panic: " + strings.ReplaceAll(fmt.Sprint(e.Value), "\n", " ")
 }
 
 // Unwrap returns the panic value when it is an error.

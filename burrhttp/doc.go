@@ -2,8 +2,8 @@
 // client as Server-Sent Events, the way a chat page shows an answer token by
 // token.
 //
-// SSE.Stream runs app.StreamResult with the request's context and writes, in
-// order:
+// [SSE.Stream] runs [burr.Application.StreamResult] with the request's
+// context and writes, in order:
 //
 //	event: start
 //	data: {"app_id": "…", "action": "chat"}
@@ -27,13 +27,22 @@
 // yield returns false and its context is cancelled (an LLM request is
 // aborted), the step is abandoned, and the hooks see one end with the error.
 // A client that stops reading but keeps the connection open is treated the
-// same way once a write has waited SSE.WriteTimeout for it.
-// Streams lets another request stop a running stream ("stop generating"): the
-// partial result is committed and sent as the result event.
+// same way once a write has waited [SSE].WriteTimeout for it.
+// [Streams] lets another request stop a running stream ("stop generating"):
+// the partial result is committed and sent as the result event.
 //
 // Errors before the stream starts (the application is busy, an input is
 // missing, an earlier action failed or could not be saved) are plain HTTP
-// errors: 409 for burr.ErrBusy and burr.ErrConflict (another writer saved
-// that step of the application first), 400 for a *burr.InputError, 500
+// errors: 409 for [burr.ErrBusy] and [burr.ErrConflict] (another writer saved
+// that step of the application first), 400 for a [*burr.InputError], 500
 // otherwise, with a JSON body {"error": "…"}.
+//
+// # What a client is told
+//
+// Errors are safe to show by default. A client sees the message of an error
+// meant for it — a [UserError] the application returned, a missing input, a
+// conflict — and "internal error" for anything else (an action's failure, a
+// panic, a database's error), whose full text goes to [SSE].ErrorLog and is
+// returned by [SSE.Stream] for the handler to log: see [DefaultMessage].
+// Set [SSE].Error to decide otherwise.
 package burrhttp

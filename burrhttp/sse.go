@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -11,11 +12,11 @@ import (
 	"github.com/burrgo/burr"
 )
 
-// DefaultHeartbeat is the interval of ": ping" comments when SSE.Heartbeat is
+// DefaultHeartbeat is the interval of ": ping" comments when [SSE].Heartbeat is
 // zero.
 const DefaultHeartbeat = 15 * time.Second
 
-// MinWriteTimeout is the least write timeout when SSE.WriteTimeout is zero:
+// MinWriteTimeout is the least write timeout when [SSE].WriteTimeout is zero:
 // the default is twice the heartbeat interval, and never less than this.
 const MinWriteTimeout = 30 * time.Second
 
@@ -23,27 +24,73 @@ const MinWriteTimeout = 30 * time.Second
 // use; an SSE may be shared by every handler of a server.
 type SSE struct {
 	// Heartbeat is the interval of ": ping" comment lines; zero means
-	// DefaultHeartbeat, a negative value sends none.
+	// [DefaultHeartbeat], a negative value sends none.
 	Heartbeat time.Duration
 	// WriteTimeout bounds the writing of each event and heartbeat: a client
 	// that takes no data for that long (it stopped reading but keeps the
 	// connection open) is treated as gone, and its stream is closed as when
 	// it disconnects. Zero means twice the heartbeat interval and at least
-	// MinWriteTimeout; a negative value sets no limit, so that such a client
+	// [MinWriteTimeout]; a negative value sets no limit, so that such a client
 	// holds the handler and the Application until the connection breaks.
 	// The limit replaces the server's WriteTimeout, which a stream may
 	// outlast.
 	WriteTimeout time.Duration
 	// Streams, when set, holds each stream under its app id while it runs, so
-	// that Streams.Stop can stop it from another request.
+	// that [Streams.Stop] can stop it from another request.
 	Streams *Streams
 	// State turns the final state into the "state" field of the result event;
-	// nil sends the whole state (burr.State's JSON), a function returning nil
+	// nil sends the whole state ([burr.State]'s JSON), a function returning nil
 	// sends null.
 	State func(burr.State) any
 	// Error turns an error into the message of an error event or response;
-	// nil sends err.Error(). Use it to hide internal details from clients.
+	// nil means [DefaultMessage], which shows the client only what is meant
+	// for it.
 	Error func(error) string
+	// ErrorLog receives, with the full error, every failure that the client is
+	// shown only a generic message for (when Error is nil); nil means
+	// [slog.Default]. The error is also returned by [SSE.Stream].
+	ErrorLog *slog.Logger
+}
+
+// UserError is implemented by an error whose message is meant for the person
+// using the application: [DefaultMessage] shows its UserMessage to the client
+// verbatim, where any other failure gets [InternalErrorMessage]. An action
+// marks an error as user-facing by returning (or wrapping) one; any package
+// can define one without importing burrhttp:
+//
+//	type quotaError struct{ error }
+//
+//	func (quotaError) UserMessage() string { return "You have used today's quota: try again tomorrow." }
+type UserError interface {
+	error
+	UserMessage() string
+}
+
+// InternalErrorMessage is what a client is shown of a failure not meant for
+// it: an action's error, a panic, a database's error, which may tell more
+// (stacks, paths, addresses) than a client should know.
+const InternalErrorMessage = "internal error"
+
+// DefaultMessage is the message a client is shown for err when [SSE].Error is
+// nil: the UserMessage of the first [UserError] in err's chain; the text of a
+// [*burr.InputError] (the client's request lacked an input); a fixed sentence
+// for [burr.ErrBusy] and [burr.ErrConflict]; otherwise [InternalErrorMessage].
+// As net/http does for a handler's panic, the full error goes to the server's
+// log, not to the client.
+func DefaultMessage(err error) string {
+	var ue UserError
+	var inErr *burr.InputError
+	switch {
+	case errors.As(err, &ue):
+		return ue.UserMessage()
+	case errors.As(err, &inErr):
+		return inErr.Error()
+	case errors.Is(err, burr.ErrBusy):
+		return "the application is busy with another request: try again when it is done"
+	case errors.Is(err, burr.ErrConflict):
+		return "the application was changed by another request at the same time: reload it and try again"
+	}
+	return InternalErrorMessage
 }
 
 // start, result and failure are the data of the start, result and error
@@ -72,7 +119,7 @@ type failure struct {
 // events). It returns when the step has ended, with the step's error: nil
 // when it completed (or was stopped), the action's error, or the context's
 // when the client went away. Give the inputs the action needs in opts
-// (burr.WithInputs), taken from the request by the caller.
+// ([burr.WithInputs]), taken from the request by the caller.
 func (o *SSE) Stream(w http.ResponseWriter, r *http.Request, app *burr.Application, opts ...burr.RunOption) error {
 	appID := app.Ref().AppID
 	stream, err := app.StreamResult(r.Context(), opts...)
@@ -87,7 +134,7 @@ func (o *SSE) Stream(w http.ResponseWriter, r *http.Request, app *burr.Applicati
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
-		json.NewEncoder(w).Encode(failure{AppID: appID, Error: o.message(err)})
+		json.NewEncoder(w).Encode(failure{AppID: appID, Error: o.message(r, appID, err)})
 		return err
 	}
 	if o.Streams != nil {
@@ -147,7 +194,7 @@ func (o *SSE) Stream(w http.ResponseWriter, r *http.Request, app *burr.Applicati
 		return err
 	}
 	if err != nil {
-		ew.event("error", failure{AppID: appID, Action: action, Error: o.message(err)})
+		ew.event("error", failure{AppID: appID, Action: action, Error: o.message(r, appID, err)})
 		return err
 	}
 	seq, _ := state.SequenceID()
@@ -156,7 +203,7 @@ func (o *SSE) Stream(w http.ResponseWriter, r *http.Request, app *burr.Applicati
 		st = o.State(state)
 	}
 	if !ew.event("result", result{AppID: appID, Action: action, SequenceID: seq, Result: res, State: st}) && ew.encErr != nil {
-		ew.event("error", failure{AppID: appID, Action: action, Error: o.message(ew.encErr)})
+		ew.event("error", failure{AppID: appID, Action: action, Error: o.message(r, appID, ew.encErr)})
 		return ew.encErr
 	}
 	return nil
@@ -176,11 +223,21 @@ func (o *SSE) writeTimeout() time.Duration {
 	return max(2*o.heartbeat(), MinWriteTimeout)
 }
 
-func (o *SSE) message(err error) string {
+// message returns what the client is shown of err, logging err when the
+// client is told less than the error says.
+func (o *SSE) message(r *http.Request, appID string, err error) string {
 	if o.Error != nil {
 		return o.Error(err)
 	}
-	return err.Error()
+	msg := DefaultMessage(err)
+	if msg == InternalErrorMessage {
+		log := o.ErrorLog
+		if log == nil {
+			log = slog.Default()
+		}
+		log.ErrorContext(r.Context(), "burrhttp: the client was shown a generic error", "app_id", appID, "err", err)
+	}
+	return msg
 }
 
 // eventWriter writes events and heartbeats from two goroutines, one at a

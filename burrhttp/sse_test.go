@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +23,13 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// quotaError is an error meant for the user.
+type quotaError struct{ error }
+
+func (quotaError) UserMessage() string { return "You have used today's quota." }
+
+var _ burrhttp.UserError = quotaError{}
 
 // ends records the end of every step and every stream.
 type ends struct {
@@ -218,7 +226,7 @@ func TestStreamSendsHeartbeats(t *testing.T) {
 func TestClientDisconnectAbandonsTheStep(t *testing.T) {
 	hooks := newEnds()
 	app := newApp(t, counter(-1, time.Millisecond), hooks)
-	srv, errs := serve(t, app, &burrhttp.SSE{Heartbeat: 5 * time.Millisecond})
+	srv, errs := serve(t, app, &burrhttp.SSE{Heartbeat: 5 * time.Millisecond, ErrorLog: slog.New(slog.DiscardHandler)})
 	ctx, cancel := context.WithCancel(context.Background())
 	evs := readEvents(get(t, ctx, srv.URL).Body)
 	items := 0
@@ -302,14 +310,61 @@ func TestStopCommitsThePartialResult(t *testing.T) {
 func TestErrors(t *testing.T) {
 	t.Run("action fails", func(t *testing.T) {
 		app := newApp(t, counter(3, 0))
-		srv, errs := serve(t, app, &burrhttp.SSE{Heartbeat: -1})
+		var log strings.Builder
+		srv, errs := serve(t, app, &burrhttp.SSE{Heartbeat: -1, ErrorLog: slog.New(slog.NewTextHandler(&log, nil))})
 		evs := collect(readEvents(get(t, context.Background(), srv.URL+"?fail=1").Body))
 		if err := <-errs; err == nil || !strings.Contains(err.Error(), "on purpose") {
 			t.Errorf("Stream returned %v", err)
 		}
 		last := evs[len(evs)-1]
-		if last.name != "error" || !strings.Contains(last.data, `"error":"burr: action \"count\" (sequence id 0): the action failed on purpose"`) {
-			t.Errorf("last event %v", last)
+		if last.name != "error" || last.data != `{"app_id":"`+app.Ref().AppID+`","action":"count","error":"internal error"}` {
+			t.Errorf("last event %v, want the generic message", last)
+		}
+		if !strings.Contains(log.String(), "the action failed on purpose") {
+			t.Errorf("the server's log lacks the error: %q", log.String())
+		}
+	})
+	t.Run("action panics", func(t *testing.T) {
+		boom := burr.NewStreamingAction("count", func(ctx context.Context, s burr.State, yield burr.Yield) (burr.Result, burr.State, error) {
+			yield("first")
+			panic("kaboom in " + t.Name())
+		})
+		app := newApp(t, boom)
+		var log strings.Builder
+		srv, errs := serve(t, app, &burrhttp.SSE{Heartbeat: -1, ErrorLog: slog.New(slog.NewTextHandler(&log, nil))})
+		body, _ := io.ReadAll(get(t, context.Background(), srv.URL).Body)
+		err := <-errs
+		var pe *burr.PanicError
+		if !errors.As(err, &pe) {
+			t.Fatalf("Stream returned %v, want the panic", err)
+		}
+		for _, leak := range []string{"kaboom", "panic", "goroutine", ".go:", "sse_test"} {
+			if strings.Contains(string(body), leak) {
+				t.Errorf("the client was sent %q:\n%s", leak, body)
+			}
+		}
+		if !strings.Contains(string(body), "event: error\ndata: {\"app_id\":\""+app.Ref().AppID+"\",\"action\":\"count\",\"error\":\"internal error\"}") {
+			t.Errorf("no generic error event in\n%s", body)
+		}
+		if !strings.Contains(log.String(), "panic: kaboom") {
+			t.Errorf("the server's log lacks the panic: %q", log.String())
+		}
+	})
+	t.Run("user error", func(t *testing.T) {
+		a := burr.NewStreamingAction("count", func(ctx context.Context, s burr.State, yield burr.Yield) (burr.Result, burr.State, error) {
+			return nil, s, fmt.Errorf("calling the model: %w", quotaError{errors.New("HTTP 429 from 10.0.0.7")})
+		})
+		app := newApp(t, a)
+		var log strings.Builder
+		srv, errs := serve(t, app, &burrhttp.SSE{Heartbeat: -1, ErrorLog: slog.New(slog.NewTextHandler(&log, nil))})
+		evs := collect(readEvents(get(t, context.Background(), srv.URL).Body))
+		<-errs
+		last := evs[len(evs)-1]
+		if last.name != "error" || !strings.Contains(last.data, `"error":"You have used today's quota."`) || strings.Contains(last.data, "10.0.0.7") {
+			t.Errorf("last event %v, want the user message alone", last)
+		}
+		if log.Len() != 0 {
+			t.Errorf("a user error was logged as hidden: %q", log.String())
 		}
 	})
 	t.Run("item cannot be encoded", func(t *testing.T) {
@@ -530,7 +585,7 @@ func TestConflictBeforeTheStreamIs409(t *testing.T) {
 	srv, errs := serve(t, app, &burrhttp.SSE{Heartbeat: -1})
 	resp := get(t, context.Background(), srv.URL)
 	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(body), "sequence id") {
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(body), "changed by another request") {
 		t.Errorf("%d %s", resp.StatusCode, body)
 	}
 	if err := <-errs; !errors.Is(err, burr.ErrConflict) {

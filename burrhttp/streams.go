@@ -6,7 +6,7 @@ import (
 	"github.com/burrgo/burr"
 )
 
-// Streams holds the streams SSE.Stream is running in this process, by app id,
+// Streams holds the streams [SSE.Stream] is running in this process, by app id,
 // so that another request can stop one: the "stop generating" button.
 //
 //	var streams burrhttp.Streams

@@ -1,6 +1,7 @@
 package tracking
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -103,6 +104,10 @@ func appendStrings(buf []byte, list []string) []byte {
 // error's text ending in a newline, as Burr's formatted tracebacks do.
 func exceptionText(err error) string {
 	msg := err.Error()
+	if pe := (*burr.PanicError)(nil); errors.As(err, &pe) {
+		// The panic's stack takes the place of Burr's traceback.
+		msg += "\n\n" + string(pe.Stack)
+	}
 	if len(msg) == 0 || msg[len(msg)-1] != '\n' {
 		msg += "\n"
 	}

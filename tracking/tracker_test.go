@@ -84,6 +84,24 @@ func TestTracksBrokenAction(t *testing.T) {
 	}
 }
 
+// A panic is tracked with its stack, as Burr tracks a traceback.
+func TestTracksPanickingAction(t *testing.T) {
+	tr := newTracker(t)
+	boom := burr.NewAction("boom", func(ctx context.Context, s burr.State) (burr.State, error) { panic("kaboom") })
+	app, err := burr.New(context.Background(), burr.WithActions(boom), burr.WithEntrypoint("boom"), burr.WithHooks(tr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Step(context.Background()); err == nil {
+		t.Fatal("want the panic as an error")
+	}
+	lines := logLines(t, tr, app.Ref().AppID)
+	exc := lines[len(lines)-1].str("exception")
+	if !strings.HasPrefix(exc, "panic: kaboom\n\n") || !strings.Contains(exc, "tracker_test.go") {
+		t.Fatalf("exception %q, want the panic and its stack", exc)
+	}
+}
+
 // Spec §8 item 54: forking from a tracked step, by sequence id and latest.
 func TestForkFromTrackedRun(t *testing.T) {
 	ctx := context.Background()
