@@ -99,6 +99,9 @@ type Action struct {
 	sfn func(context.Context, State, Inputs, Yield) (Result, State, error)
 	st  StructAction
 	sst StreamingStructAction
+
+	par      *parallelOptions // fan-out settings (MaxConcurrency and the others)
+	problems []string         // build errors, reported by NewGraph
 }
 
 // ActionOption declares something about an action: [Reads], [Writes],

@@ -27,6 +27,9 @@ type Application struct {
 	persister Saver
 	parent    *StepRef
 	spawning  *StepRef
+	inherit   []Inheritable // hooks passed on to children
+	executor  Executor      // runs children; nil for DefaultExecutor
+	limit     int           // children at once; 0 for the default
 
 	// Events reused from step to step (one call runs at a time), so that
 	// hooks cost no allocation per step.
@@ -87,13 +90,17 @@ func New(ctx context.Context, opts ...Option) (*Application, error) {
 			return nil, fmt.Errorf("burr: the persister %T is not initialized: call its Initialize method first", c.persister)
 		}
 	}
-	app := &Application{graph: g, ref: c.ref, persister: c.persister, spawning: c.spawningParent, cur: -1}
+	app := &Application{graph: g, ref: c.ref, persister: c.persister, spawning: c.spawningParent, cur: -1,
+		executor: c.executor, limit: c.limit}
 	for _, h := range c.hooks {
 		if h == nil {
 			return nil, errors.New("burr: WithHooks: nil hook")
 		}
 		if err := app.hooks.add(h); err != nil {
 			return nil, err
+		}
+		if ih, ok := h.(Inheritable); ok {
+			app.inherit = append(app.inherit, ih)
 		}
 	}
 	state, entry := c.state, c.entrypoint

@@ -3,6 +3,7 @@ package burr
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 )
 
 // AppContext names the step an action is running in: the application, the
@@ -30,6 +31,7 @@ type stepContext struct {
 
 	mu       sync.Mutex // guards topSpans when spans start on several goroutines
 	topSpans int
+	children atomic.Int64 // child indices handed out (RunChild, RunChildren)
 }
 
 func (c *stepContext) Value(key any) any {

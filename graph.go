@@ -69,6 +69,7 @@ func NewGraph(actions []*Action, transitions ...Transition) (*Graph, error) {
 			problems = append(problems, fmt.Sprintf("action %d has no name", i))
 			continue
 		}
+		problems = append(problems, a.problems...)
 		if _, dup := g.index[a.name]; dup {
 			problems = append(problems, fmt.Sprintf("action %q is duplicated", a.name))
 			continue

@@ -31,6 +31,8 @@ type config struct {
 	persister      Saver
 	init           *initConfig
 	spawningParent *StepRef
+	executor       Executor
+	limit          int
 	errs           []string
 }
 

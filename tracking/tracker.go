@@ -182,6 +182,12 @@ func (t *LocalTracker) Copy() *LocalTracker {
 		maxOpen: t.maxOpen, children: t.children, logs: make(map[string]*appLog)}
 }
 
+// ForChild returns the tracker itself: one LocalTracker serves any number of
+// applications at once, so the child applications an application runs
+// (burr.RunChild and the parallel actions) write through the same tracker,
+// within its bound on open files. It makes the tracker burr.Inheritable.
+func (t *LocalTracker) ForChild() any { return t }
+
 // Err returns the first error the tracker met while writing, or nil.
 func (t *LocalTracker) Err() error {
 	t.errMu.Lock()
