@@ -132,7 +132,7 @@ func New(ctx context.Context, opts ...Option) (*Application, error) {
 		e := &ApplicationCreated{AppRef: app.ref, State: state, Graph: g,
 			Entrypoint: entry, Parent: app.parent, SpawningParent: app.spawning}
 		if err := callHooks(ctx, app.hooks.postCreate, e, PostApplicationCreateHook.PostApplicationCreate); err != nil {
-			return nil, hookErr("post-application-create", err)
+			return nil, hookErr(StagePostApplicationCreate, err)
 		}
 	}
 	return app, nil
@@ -212,7 +212,7 @@ func (app *Application) preExec(ctx context.Context, m ExecuteMethod) error {
 		return nil
 	}
 	e := &ExecuteCall{AppRef: app.ref, Method: m, State: app.State()}
-	return hookErr("pre-run-execute-call", callHooks(ctx, app.hooks.preExec, e, PreRunExecuteCallHook.PreRunExecuteCall))
+	return hookErr(StagePreRunExecuteCall, callHooks(ctx, app.hooks.preExec, e, PreRunExecuteCallHook.PreRunExecuteCall))
 }
 
 func (app *Application) postExec(ctx context.Context, m ExecuteMethod, err error) error {
@@ -221,7 +221,7 @@ func (app *Application) postExec(ctx context.Context, m ExecuteMethod, err error
 	}
 	e := &ExecuteCall{AppRef: app.ref, Method: m, State: app.State(), Err: err}
 	if herr := callHooks(ctx, app.hooks.postExec, e, PostRunExecuteCallHook.PostRunExecuteCall); herr != nil {
-		return errors.Join(err, hookErr("post-run-execute-call", herr))
+		return errors.Join(err, hookErr(StagePostRunExecuteCall, herr))
 	}
 	return err
 }
@@ -293,7 +293,7 @@ func (app *Application) runStep(ctx context.Context, i int, given Inputs) (Resul
 		// The action finished but the caller gave up meanwhile: report it.
 		err = context.Cause(ctx)
 	}
-	return r, app.finishStep(ctx, sc, i, before, after, r, err, start)
+	return app.finishStep(ctx, sc, i, before, after, r, err, start)
 }
 
 // done reports whether ctx is cancelled, without the lock ctx.Err takes.
@@ -324,7 +324,7 @@ func (app *Application) preStep(sc *stepContext, before State, in Inputs, t time
 	}
 	e := &app.startEvt
 	*e = StepStart{AppContext: sc.appContext(), State: before, Inputs: in, Time: t}
-	return hookErr("pre-run-step", callHooks(sc, app.hooks.preStep, e, PreRunStepHook.PreRunStep))
+	return stepHookErr(StagePreRunStep, sc, callHooks(sc, app.hooks.preStep, e, PreRunStepHook.PreRunStep))
 }
 
 // execute runs the action, recovering panics, and checks and merges its
@@ -375,44 +375,54 @@ func mergeStep(before, after State, name string) State {
 	return after
 }
 
-// finishStep calls the post-step hooks and the persister, then commits the new
-// state when everything succeeded. ctx is the caller's context, which the
-// persister uses: a stream's own context is cancelled when it is closed, and
-// the failure must still be saved.
-func (app *Application) finishStep(ctx context.Context, sc *stepContext, i int, before, after State, r Result, err error, start time.Time) error {
+// finishStep ends a step whose outcome is known: the action's result and new
+// state, or err (the action's, a pre-step hook's, a cancellation). In this
+// order, so that the application's state, the persisted record and the hooks
+// (the tracker among them) always tell the same story:
+//
+//  1. the persister saves the outcome; a failed save turns it into a failure;
+//  2. the post-run-step hooks see that final outcome;
+//  3. the application commits it.
+//
+// A post-run-step hook's error is returned as a [*HookError] but does not
+// change the outcome. ctx is the caller's context, which the persister uses: a
+// stream's own context is cancelled when it is closed, and the failure must
+// still be saved. It returns the result the caller sees (nil when the step
+// failed).
+func (app *Application) finishStep(ctx context.Context, sc *stepContext, i int, before, after State, r Result, err error, start time.Time) (Result, error) {
 	a := app.graph.actions[i]
+	var end time.Time
 	if len(app.hooks.postStep) > 0 || app.persister != nil {
-		e := &app.endEvt
-		*e = StepEnd{AppContext: sc.appContext(), State: after, Result: r, Err: err, Start: start, Time: time.Now()}
+		end = time.Now()
+	}
+	if app.persister != nil {
+		saved := after
 		if err != nil {
-			e.State, e.Result = before, nil
+			saved = before
 		}
-		if herr := callHooks(sc, app.hooks.postStep, e, PostRunStepHook.PostRunStep); herr != nil {
-			err = errors.Join(err, hookErr("post-run-step", herr))
-			e.Err, e.State, e.Result = err, before, nil
-		}
-		if app.persister != nil {
-			// The record holds what is committed, whatever a hook did to the
-			// event.
-			saved := after
-			if err != nil {
-				saved = before
-			}
-			if serr := app.save(ctx, sc.seq, a, saved, err == nil, e.Time); serr != nil {
-				err = errors.Join(err, serr)
-			}
+		if serr := app.save(ctx, sc.seq, a, saved, err == nil, end); serr != nil {
+			err = errors.Join(err, serr)
 		}
 	}
 	if err != nil {
 		// The sequence id is spent (a failed record may carry it); nothing else
 		// of the step is kept.
-		sc.state = before
-		app.commit(&sc.state, app.cur)
-		return &ActionError{Action: a.name, SequenceID: sc.seq, Err: err}
+		r, after = nil, before
+	}
+	var herr error
+	if len(app.hooks.postStep) > 0 {
+		e := &app.endEvt
+		*e = StepEnd{AppContext: sc.appContext(), State: after, Result: r, Err: err, Start: start, Time: end}
+		herr = stepHookErr(StagePostRunStep, sc, callHooks(sc, app.hooks.postStep, e, PostRunStepHook.PostRunStep))
+		*e = StepEnd{} // keep nothing of the step alive
 	}
 	sc.state = after
+	if err != nil {
+		app.commit(&sc.state, app.cur)
+		return nil, errors.Join(&ActionError{Action: a.name, SequenceID: sc.seq, Err: err}, herr)
+	}
 	app.commit(&sc.state, i)
-	return nil
+	return r, herr
 }
 
 // halts holds a call's halt conditions as per-action flags.
@@ -486,7 +496,9 @@ func (app *Application) Run(ctx context.Context, opts ...RunOption) (StepResult,
 
 // Iterate runs steps like Run, yielding each step's result as it completes.
 // Breaking out of the loop stops the run after the current step. An error
-// ends the iteration after being yielded.
+// ends the iteration after being yielded. A step that committed but whose
+// post-run-step hook failed is yielded once, with its result and the
+// [*HookError].
 func (app *Application) Iterate(ctx context.Context, opts ...RunOption) iter.Seq2[StepResult, error] {
 	rc, optErr := newRunConfig(opts)
 	return func(yield func(StepResult, error) bool) {
@@ -504,20 +516,23 @@ func (app *Application) Iterate(ctx context.Context, opts ...RunOption) iter.Seq
 			return
 		}
 		broke := false
-		_, err := app.loop(ctx, rc, func(r StepResult) bool {
-			broke = !yield(r, nil)
+		var delivered error // an error already yielded with its committed step
+		_, err := app.loop(ctx, rc, func(r StepResult, err error) bool {
+			delivered = err
+			broke = !yield(r, err)
 			return !broke
 		})
 		err = app.postExec(ctx, MethodIterate, err)
-		if err != nil && !broke {
+		if err != nil && !broke && err != delivered {
 			yield(StepResult{}, err)
 		}
 	}
 }
 
 // loop is the run loop shared by Run and Iterate. each, when non-nil, receives
-// every step and may stop the loop by returning false.
-func (app *Application) loop(ctx context.Context, rc *runConfig, each func(StepResult) bool) (StepResult, error) {
+// every committed step (with the error of its post-run-step hooks, which ends
+// the loop) and may stop the loop by returning false.
+func (app *Application) loop(ctx context.Context, rc *runConfig, each func(StepResult, error) bool) (StepResult, error) {
 	if err := checkInputNames(rc.inputs); err != nil {
 		return StepResult{}, err
 	}
@@ -528,7 +543,7 @@ func (app *Application) loop(ctx context.Context, rc *runConfig, each func(StepR
 	return app.loopHalts(ctx, h, rc.inputs, each)
 }
 
-func (app *Application) loopHalts(ctx context.Context, h halts, in Inputs, each func(StepResult) bool) (StepResult, error) {
+func (app *Application) loopHalts(ctx context.Context, h halts, in Inputs, each func(StepResult, error) bool) (StepResult, error) {
 	done := ctx.Done()
 	last := StepResult{State: app.State()}
 	next, err := app.nextIndex(last.State)
@@ -546,9 +561,12 @@ func (app *Application) loopHalts(ctx context.Context, h halts, in Inputs, each 
 		r, err := app.runStep(ctx, next, in)
 		last = StepResult{Action: app.graph.actions[next], Result: r, State: app.State()}
 		if err != nil {
+			if each != nil && Committed(err) {
+				each(last, err)
+			}
 			return last, err
 		}
-		if each != nil && !each(last) {
+		if each != nil && !each(last, nil) {
 			return last, nil
 		}
 		ran := next

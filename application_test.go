@@ -350,20 +350,21 @@ func (h failingHook) PostRunStep(context.Context, *burr.StepEnd) error {
 	return errors.New("hook failed")
 }
 
-func TestHookErrorFailsStepWithoutAdvancing(t *testing.T) {
+func TestPostHookErrorKeepsOutcome(t *testing.T) {
 	for _, panics := range []bool{false, true} {
 		rec := &recorder{}
 		app := counterApp(t, burr.WithHooks(failingHook{panics: panics}, rec))
-		_, err := app.Step(context.Background())
-		wantErrContains(t, err, "post-run-step hook")
-		if count.Or(app.State(), -1) != 0 {
-			t.Fatalf("state advanced to %v", app.State())
+		res, err := app.Step(context.Background())
+		wantErrContains(t, err, "post-run-step hook", `action "counter"`)
+		var he *burr.HookError
+		if !errors.As(err, &he) || he.Stage != burr.StagePostRunStep || !burr.Committed(err) {
+			t.Fatalf("error %v: want a post-run-step *HookError, step committed", err)
 		}
-		if len(rec.steps) != 1 {
-			t.Fatal("later hooks not called")
+		if count.Or(app.State(), -1) != 1 || res.Result["count"] != 1 {
+			t.Fatalf("state %v result %v: the step's outcome did not stand", app.State(), res.Result)
 		}
-		if _, err := app.Step(context.Background()); err == nil {
-			t.Fatal("hook ignored")
+		if len(rec.steps) != 1 || rec.steps[0].Err != nil {
+			t.Fatal("later hooks not called, or told of a failure")
 		}
 	}
 }
@@ -419,4 +420,15 @@ func indexOf(list []string, s string) int {
 		}
 	}
 	return -1
+}
+
+func TestIterateYieldsCommittedStepWithHookError(t *testing.T) {
+	app := counterApp(t, burr.WithHooks(failingHook{}))
+	var got []string
+	for res, err := range app.Iterate(context.Background()) {
+		got = append(got, fmt.Sprintf("%v %v %v", res.Action != nil, res.Result["count"], burr.Committed(err) && err != nil))
+	}
+	if !reflect.DeepEqual(got, []string{"true 1 true"}) {
+		t.Fatalf("yielded %q, want the committed step once with its hook error", got)
+	}
 }

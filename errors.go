@@ -177,13 +177,73 @@ func joinErrs(errs []error) error {
 	return errors.Join(errs...)
 }
 
+// HookStage names the hook kind a [HookError] came from.
+type HookStage string
+
+// The hook stages, as [HookError.Stage] reports them.
+const (
+	StagePostApplicationCreate HookStage = "post-application-create"
+	StagePreRunExecuteCall     HookStage = "pre-run-execute-call"
+	StagePostRunExecuteCall    HookStage = "post-run-execute-call"
+	StagePreRunStep            HookStage = "pre-run-step"
+	StagePostRunStep           HookStage = "post-run-step"
+	StagePreStartStream        HookStage = "pre-start-stream"
+	StagePostStreamItem        HookStage = "post-stream-item"
+	StagePostEndStream         HookStage = "post-end-stream"
+)
+
+// HookError is the error of one or more hooks of a stage (a panic in a hook
+// is a *PanicError inside it). Where it sits tells what it did:
+//
+//   - inside an [*ActionError] (stages pre-run-step, pre-start-stream,
+//     post-stream-item): the hook failed the step, which was recorded as
+//     failed;
+//   - not inside an *ActionError (stages post-run-step, post-end-stream,
+//     post-run-execute-call): the step's outcome was already decided, saved
+//     and committed; only the hook failed. [Committed] tells the two apart.
+type HookError struct {
+	Stage HookStage
+	// Action and SequenceID name the step, for the step-level stages; Action
+	// is "" for the application- and call-level ones.
+	Action     string
+	SequenceID int
+	Err        error
+}
+
+func (e *HookError) Error() string {
+	if e.Action == "" {
+		return fmt.Sprintf("burr: %s hook: %v", e.Stage, e.Err)
+	}
+	return fmt.Sprintf("burr: %s hook (action %q, sequence id %d): %v", e.Stage, e.Action, e.SequenceID, e.Err)
+}
+
+func (e *HookError) Unwrap() error { return e.Err }
+
 // hookErr wraps errors from hooks so the caller can tell them from the
 // action's own.
-func hookErr(stage string, err error) error {
+func hookErr(stage HookStage, err error) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("burr: %s hook: %w", stage, err)
+	return &HookError{Stage: stage, Err: err}
+}
+
+// stepHookErr is hookErr for a step-level stage.
+func stepHookErr(stage HookStage, sc *stepContext, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &HookError{Stage: stage, Action: sc.action.name, SequenceID: sc.seq, Err: err}
+}
+
+// Committed reports whether the steps err is about kept their outcome: err is
+// nil, or it holds no [*ActionError] (no step failed) — only hooks that run
+// after a step's outcome is decided, whose errors never change it. A call
+// that returns an error for which Committed is true has advanced the
+// application as if it had succeeded.
+func Committed(err error) bool {
+	var ae *ActionError
+	return !errors.As(err, &ae)
 }
 
 // quoteList formats names for error messages.

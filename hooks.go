@@ -19,18 +19,39 @@ import (
 //	  PreRunStep, PreStartStream, PostStreamItem × N, PostRunStep, PostEndStream  (a streamed step)
 //	PostRunExecuteCall
 //
-// Errors and panics. A hook's error (or a panic in a hook, recovered and turned
-// into a *PanicError) fails the step or call it belongs to, exactly as if the
-// action had failed at that point: the error is returned to the caller and the
-// application's state is not advanced. Every hook of a kind is still called, so
-// pre and post hooks stay paired; their errors are joined. A failing
-// PostRunStep hook therefore turns a successful step into a failed one, and
-// later PostRunStep hooks (the persister runs last) see that error. A failing
-// PostEndStream or PostRunExecuteCall hook is reported in the call's error,
-// but the step it follows is already committed. Errors
+// Outcome of a step. A step's outcome is decided before its post-run-step
+// hooks run, and every party records that same outcome:
+//
+//  1. the outcome: the action's result and new state, or a failure — the
+//     action's error, a pre-run-step or pre-start-stream hook's error (the
+//     action then does not run), a post-stream-item hook's error, a
+//     cancellation;
+//  2. the persister ([WithPersister]) saves it first: completed with the new
+//     state, or failed with the state before the step. A save that fails
+//     turns the outcome into a failure (with the save's error);
+//  3. every post-run-step hook sees that final outcome (StepEnd.Err, State,
+//     Result) — the tracker among them, so its log agrees with the store;
+//  4. the application commits it: the new state, or the state before the
+//     step (the failed step's sequence id is spent).
+//
+// So after any failure of a hook or a save, the application's state, the
+// persisted record and the tracked log agree. A failed step is returned as an
+// [*ActionError] naming the action and the sequence id. A pre hook that fails
+// still gets its step's post-run-step hooks called (a failed step), so that
+// begin and end stay paired in every hook, as they are in the tracker's log.
+//
+// Errors after the outcome. A post-run-step, post-end-stream or
+// post-run-execute-call hook's error never changes the outcome: the step is
+// committed as decided, and the error is returned to the caller as a
+// [*HookError] beside the step's result ([Committed] reports true for it).
+// Run stops there; Iterate yields the committed step with that error.
+//
+// Every hook of a kind is still called when one fails; their errors are
+// joined, and a panic in a hook is recovered into a [*PanicError]. Errors
 // from span and attribute hooks are ignored: they cannot fail the action that
-// opened the span. Hooks must not keep the event pointer after they return:
-// the framework may reuse it.
+// opened the span. A failing post-application-create hook fails [New].
+// Hooks must not keep the event pointer after they return: the framework may
+// reuse it.
 
 // ExecuteMethod names the public Application method a call came through.
 type ExecuteMethod string
@@ -99,7 +120,8 @@ type PreRunStepHook interface {
 type StepEnd struct {
 	AppContext
 	// State is the state after the step, or the state before it (with the new
-	// sequence id) when the step failed.
+	// sequence id) when the step failed: what the persister saved and what
+	// the application commits.
 	State  State
 	Result Result // nil when the step failed
 	Err    error
@@ -107,8 +129,10 @@ type StepEnd struct {
 	Time   time.Time
 }
 
-// PostRunStepHook is called after an action ran, successfully or not, before
-// the new state is committed.
+// PostRunStepHook is called after a step's outcome is decided and saved,
+// before it is committed: once per step, successful or not (see "Outcome of a
+// step" above). Its error is reported as a [*HookError] and does not change
+// the outcome.
 type PostRunStepHook interface {
 	PostRunStep(ctx context.Context, e *StepEnd) error
 }

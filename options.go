@@ -97,9 +97,10 @@ func WithHooks(hooks ...any) Option {
 
 // WithPersister saves a [Record] after every step: status [StatusCompleted]
 // with the new state, or [StatusFailed] with the state before the step. A
-// streamed step is saved once, when its stream ends. The persister runs after
-// every hook, and a save that fails fails the step: the application's state
-// does not advance past what was saved. A save that fails with [ErrConflict]
+// streamed step is saved once, when its stream ends. The persister saves a
+// step's outcome before the post-run-step hooks run, and a save that fails
+// fails the step: the hooks see the failure and the application's state does
+// not advance past what was saved. A save that fails with [ErrConflict]
 // (another writer saved this sequence id first) also marks the Application
 // stale: every later call fails with ErrConflict until it is rebuilt with
 // [WithInitializeFrom]. A persister that is an [Initializer] is checked at

@@ -326,7 +326,7 @@ func (s *streamCore) fireItem(hooks []PostStreamItemHook, item any) bool {
 	e.Item, e.Index = item, s.items
 	for _, h := range hooks {
 		if err := h.PostStreamItem(s.sc, e); err != nil {
-			s.hookErr = errors.Join(s.hookErr, hookErr("post-stream-item", fmt.Errorf("hook %T: %w", h, err)))
+			s.hookErr = errors.Join(s.hookErr, stepHookErr(StagePostStreamItem, s.sc, fmt.Errorf("hook %T: %w", h, err)))
 		}
 	}
 	e.Item = nil
@@ -367,15 +367,12 @@ func (s *streamCore) finish(r Result, after State, err error) {
 			after = mergeStep(s.before, after, s.action.name)
 		}
 	}
-	if err != nil {
-		r = nil
-	}
-	err = app.finishStep(s.parent, s.sc, s.idx, s.before, after, r, err, s.start)
+	r, err = app.finishStep(s.parent, s.sc, s.idx, s.before, after, r, err, s.start)
 	s.cancel(errStreamDone)
 	if len(app.hooks.endStream) > 0 {
 		e := &StreamEnd{AppContext: s.sc.appContext(), Items: s.items, Err: err, Time: time.Now()}
 		if herr := callHooks(s.parent, app.hooks.endStream, e, PostEndStreamHook.PostEndStream); herr != nil {
-			err = errors.Join(err, hookErr("post-end-stream", herr))
+			err = errors.Join(err, stepHookErr(StagePostEndStream, s.sc, herr))
 		}
 	}
 	s.state = app.State()
@@ -460,7 +457,7 @@ func (app *Application) startStream(ctx context.Context, i int, given Inputs, m 
 	if len(app.hooks.preStream) > 0 {
 		e := &StreamStart{AppContext: s.sc.appContext(), Time: s.start}
 		if herr := callHooks(s.sc, app.hooks.preStream, e, PreStartStreamHook.PreStartStream); herr != nil {
-			s.hookErr = errors.Join(s.hookErr, hookErr("pre-start-stream", herr))
+			s.hookErr = errors.Join(s.hookErr, stepHookErr(StagePreStartStream, s.sc, herr))
 		}
 	}
 	if s.hookErr != nil {
