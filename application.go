@@ -401,7 +401,11 @@ func (app *Application) finishStep(ctx context.Context, sc *stepContext, i int, 
 			saved = before
 		}
 		if serr := app.save(ctx, sc.seq, a, saved, err == nil, end); serr != nil {
-			err = errors.Join(err, serr)
+			if err == nil {
+				err = serr
+			} else {
+				err = errors.Join(err, serr)
+			}
 		}
 	}
 	if err != nil {
@@ -419,7 +423,11 @@ func (app *Application) finishStep(ctx context.Context, sc *stepContext, i int, 
 	sc.state = after
 	if err != nil {
 		app.commit(&sc.state, app.cur)
-		return nil, errors.Join(&ActionError{Action: a.name, SequenceID: sc.seq, Err: err}, herr)
+		err = &ActionError{Action: a.name, SequenceID: sc.seq, Err: err}
+		if herr != nil {
+			err = errors.Join(err, herr)
+		}
+		return nil, err
 	}
 	app.commit(&sc.state, i)
 	return r, herr
