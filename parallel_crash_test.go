@@ -21,7 +21,7 @@ import (
 const fanCrashEnv = "BURR_FANOUT_CRASH_CHILD"
 
 const (
-	fanCrashChildren = 240
+	fanCrashChildren = 400
 	fanCrashParent   = "crash-parent"
 )
 
@@ -65,16 +65,23 @@ func TestFanOutCrashResume(t *testing.T) {
 	}
 
 	const kills = 4
+	killed := 0
 	for k := range kills {
 		before := saved()
 		cmd, out := child()
 		exited := make(chan error, 1)
 		go func() { exited <- cmd.Wait() }()
 		deadline := time.Now().Add(60 * time.Second)
-		for saved() < before+25 {
+		finished := false
+		for !finished && saved() < before+25 {
 			select {
 			case err := <-exited:
-				t.Fatalf("kill %d: the child exited before it was killed (%v):\n%s", k, err, out)
+				if err != nil {
+					t.Fatalf("kill %d: the child failed before it was killed (%v):\n%s", k, err, out)
+				}
+				// A loaded machine let the run finish between two looks.
+				finished = true
+				continue
 			default:
 			}
 			if time.Now().After(deadline) {
@@ -84,14 +91,18 @@ func TestFanOutCrashResume(t *testing.T) {
 			}
 			time.Sleep(time.Millisecond)
 		}
+		if finished {
+			break
+		}
 		if err := cmd.Process.Kill(); err != nil {
 			t.Fatal(err)
 		}
 		<-exited
+		killed++
 		t.Logf("kill %d: killed with %d or more children saved", k, saved())
 	}
-	if _, err := p.Load(t.Context(), burr.AppRef{AppID: fanCrashParent}.At(burr.Latest)); err == nil {
-		t.Fatal("the parent finished before the last kill; make the children slower")
+	if killed == 0 {
+		t.Fatal("the fan-out finished before any kill; make the children slower")
 	}
 	cmd, out := child()
 	if err := cmd.Wait(); err != nil {
@@ -135,8 +146,8 @@ func TestFanOutCrashResume(t *testing.T) {
 		}
 	}
 	// At most the children in flight at each kill (4 at a time) ran twice.
-	if again > kills*4 {
-		t.Fatalf("%d repeated executions over %d kills: finished children ran again", again, kills)
+	if again > killed*4 {
+		t.Fatalf("%d repeated executions over %d kills: finished children ran again", again, killed)
 	}
 	t.Logf("%d children, %d executions repeated after a kill", fanCrashChildren, again)
 }
@@ -160,7 +171,7 @@ func TestFanOutCrashChild(t *testing.T) {
 	defer side.Close()
 	n := burr.Key[int]("n")
 	inc := burr.NewAction("increment", func(_ context.Context, s burr.State) (burr.State, error) {
-		time.Sleep(2 * time.Millisecond) // the child's work
+		time.Sleep(3 * time.Millisecond) // the child's work
 		if _, err := fmt.Fprintf(side, "%d\n", n.Or(s, 0)); err != nil {
 			return s, err
 		}

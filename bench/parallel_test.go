@@ -131,3 +131,61 @@ func benchW8(b *testing.B, setup func(b *testing.B) ([]burr.Option, func())) {
 	}
 	m.report(b, "child")
 }
+
+// mergedItems is how many items the merged-stream benchmark streams in all.
+const mergedItems = 200_000
+
+// BenchmarkMergedStream is the per-item cost of a streaming parallel action:
+// 4 children each streaming mergedItems/4 free items, merged into the
+// parent's stream ("parallel"), against one application streaming all of
+// them ("single"). The framework's cost of merging is parallel − single.
+func BenchmarkMergedStream(b *testing.B) {
+	static := func(n int) *burr.Action {
+		return burr.NewStreamingAction("stream", func(_ context.Context, s burr.State, yield burr.Yield) (burr.Result, burr.State, error) {
+			for range n {
+				if !yield(staticItem) {
+					break
+				}
+			}
+			return nil, s.Set("count", n), nil
+		}, burr.Writes("count"))
+	}
+	run := func(b *testing.B, a *burr.Action, name string) {
+		var m meter
+		for b.Loop() {
+			b.StopTimer()
+			app, err := burr.New(context.Background(), burr.WithActions(a), burr.WithEntrypoint(name))
+			if err != nil {
+				b.Fatal(err)
+			}
+			m.start(b)
+			st, err := app.StreamResult(context.Background(), burr.HaltAfter(name))
+			if err != nil {
+				b.Fatal(err)
+			}
+			got := 0
+			for range st.All() {
+				got++
+			}
+			m.stop(b, got)
+			if _, _, err := st.Get(); err != nil || got != mergedItems {
+				b.Fatalf("%d items, %v", got, err)
+			}
+			b.StartTimer()
+		}
+		m.report(b, "item")
+	}
+	b.Run("single", func(b *testing.B) { run(b, static(mergedItems), "stream") })
+	b.Run("parallel", func(b *testing.B) {
+		const children = 4
+		sub := burr.SubgraphOf(static(mergedItems / children))
+		fan := burr.NewStreamingParallelAction("fan", func(context.Context, burr.State, burr.Inputs) ([]burr.Task, error) {
+			ts := make([]burr.Task, children)
+			for i := range ts {
+				ts[i] = burr.Task{Subgraph: sub}
+			}
+			return ts, nil
+		}, func(_ context.Context, s burr.State, _ []burr.State) (burr.State, error) { return s, nil })
+		run(b, fan, "fan")
+	})
+}
