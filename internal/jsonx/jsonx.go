@@ -1,8 +1,17 @@
 // Package jsonx encodes values the way Burr's JSON files expect: compact output
-// like pydantic's model_dump_json (no spaces, raw UTF-8, integral floats keep
-// ".0", NaN and infinities as null), and a reformatter to Python's json.dumps
-// style (", " and ": " separators, non-ASCII escaped) used for graph.json,
-// metadata.json and the SQLite state column.
+// like pydantic's model_dump_json (no spaces, raw UTF-8 and DEL, integral
+// floats keep ".0", NaN and infinities as null), and a reformatter to Python's
+// json.dumps style (", " and ": " separators, non-ASCII and DEL escaped) used
+// for graph.json, metadata.json and the SQLite state column. Its decoder
+// (Decode, DecodeObject) reads numbers exactly and remembers the key order of
+// objects, which the encoder then keeps (KeyOrder).
+//
+// Non-finite numbers follow one rule everywhere: NaN, +Inf and -Inf are
+// written as null (JSON has no other way to hold them; pydantic writes null
+// too, where Python's json.dumps writes the NaN and Infinity literals, which
+// are not JSON), and those literals are read as null. A number too large for
+// float64 (1e999) is not read as an infinity: it keeps its text, like an
+// integer beyond int64.
 package jsonx
 
 import (
@@ -51,7 +60,9 @@ func appendDepth(buf []byte, v any, depth int) ([]byte, error) {
 	case float32:
 		return AppendFloat(buf, float64(x), 32), nil
 	case json.Number:
-		if _, err := strconv.ParseFloat(string(x), 64); err != nil || !json.Valid([]byte(x)) {
+		// Written as is, whatever its magnitude: json.Number is how a
+		// number that int and float64 cannot hold exactly is kept.
+		if !ValidNumber(string(x)) {
 			return buf, fmt.Errorf("json.Number %q is not a number", string(x))
 		}
 		return append(buf, x...), nil
@@ -61,24 +72,7 @@ func appendDepth(buf []byte, v any, depth int) ([]byte, error) {
 		}
 		return compactInto(buf, x)
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		buf = append(buf, '{')
-		for i, k := range keys {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = AppendString(buf, k)
-			buf = append(buf, ':')
-			var err error
-			if buf, err = appendDepth(buf, x[k], depth+1); err != nil {
-				return buf, fmt.Errorf("key %q: %w", k, err)
-			}
-		}
-		return append(buf, '}'), nil
+		return appendMap(buf, x, depth)
 	case []any:
 		buf = append(buf, '[')
 		for i, e := range x {
@@ -176,15 +170,83 @@ func appendDepth(buf []byte, v any, depth int) ([]byte, error) {
 	if err := enc.Encode(v); err != nil {
 		return buf, err
 	}
-	return append(buf, bytes.TrimRight(b.Bytes(), "\n")...), nil
+	return appendCanonicalStrings(buf, bytes.TrimRight(b.Bytes(), "\n")), nil
 }
 
+// appendMap writes m with its keys in the order SortedKeys gives.
+func appendMap(buf []byte, m map[string]any, depth int) ([]byte, error) {
+	keys := KeyOrder(m)
+	if keys == nil || len(keys) != len(m) || !hasAll(m, keys) {
+		keys = SortedKeys(m)
+	}
+	buf = append(buf, '{')
+	for i, k := range keys {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = AppendString(buf, k)
+		buf = append(buf, ':')
+		var err error
+		if buf, err = appendDepth(buf, m[k], depth+1); err != nil {
+			return buf, fmt.Errorf("key %q: %w", k, err)
+		}
+	}
+	return append(buf, '}'), nil
+}
+
+func hasAll(m map[string]any, keys []string) bool {
+	for _, k := range keys {
+		if _, ok := m[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// compactInto appends JSON text produced by encoding/json or a MarshalJSON
+// method, compacted, with its strings written as AppendString writes them:
+// encoding/json escapes U+2028, U+2029 and (by default) <, > and & as \uXXXX,
+// which neither pydantic nor json.dumps does.
 func compactInto(buf, b []byte) ([]byte, error) {
 	var c bytes.Buffer
 	if err := json.Compact(&c, b); err != nil {
 		return buf, err
 	}
-	return append(buf, c.Bytes()...), nil
+	return appendCanonicalStrings(buf, c.Bytes()), nil
+}
+
+// appendCanonicalStrings appends valid compact JSON, rewriting each string
+// that holds an escape as AppendString writes it.
+func appendCanonicalStrings(buf, b []byte) []byte {
+	if bytes.IndexByte(b, '\\') < 0 {
+		return append(buf, b...)
+	}
+	for i := 0; i < len(b); {
+		if b[i] != '"' {
+			j := bytes.IndexByte(b[i:], '"')
+			if j < 0 {
+				return append(buf, b[i:]...)
+			}
+			buf = append(buf, b[i:i+j]...)
+			i += j
+			continue
+		}
+		end, escaped := i+1, false
+		for b[end] != '"' {
+			if b[end] == '\\' {
+				escaped = true
+				end++
+			}
+			end++
+		}
+		if escaped {
+			buf = AppendString(buf, unescape(b[i+1:end]))
+		} else {
+			buf = append(buf, b[i:end+1]...)
+		}
+		i = end + 1
+	}
+	return buf
 }
 
 // AppendFloat writes f as Python writes floats: integral values keep ".0", and
@@ -256,8 +318,10 @@ func AppendString(buf []byte, s string) []byte {
 }
 
 // PyFormat rewrites compact JSON in the style of Python's json.dumps with
-// default arguments: ", " and ": " separators and every non-ASCII character
-// escaped as \uXXXX (surrogate pairs above U+FFFF).
+// default arguments: ", " and ": " separators, and every character outside
+// printable ASCII escaped as \uXXXX with lowercase hex digits: non-ASCII
+// characters (as surrogate pairs above U+FFFF) and DEL (0x7f), which
+// json.dumps's ensure_ascii escapes too.
 func PyFormat(compact []byte) []byte {
 	return AppendPyFormat(make([]byte, 0, len(compact)+len(compact)/8), compact)
 }
@@ -275,6 +339,10 @@ func AppendPyFormat(out, compact []byte) []byte {
 				continue
 			case c == '"':
 				inString = false
+			case c == 0x7f:
+				out = appendU(out, 0x7f)
+				i++
+				continue
 			case c >= utf8.RuneSelf:
 				r, size := utf8.DecodeRune(compact[i:])
 				if r >= 0x10000 {
@@ -310,80 +378,6 @@ func AppendPyFormat(out, compact []byte) []byte {
 
 func appendU(out []byte, r rune) []byte {
 	return append(out, '\\', 'u', hex[(r>>12)&0xF], hex[(r>>8)&0xF], hex[(r>>4)&0xF], hex[r&0xF])
-}
-
-// Normalize converts what encoding/json decodes with UseNumber into the values
-// Burr for Go keeps in state: integers as int, other numbers as float64,
-// recursively through maps and lists.
-func Normalize(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
-			return int(i)
-		}
-		f, _ := strconv.ParseFloat(string(x), 64)
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = Normalize(e)
-		}
-		return x
-	case []any:
-		for i, e := range x {
-			x[i] = Normalize(e)
-		}
-		return x
-	}
-	return v
-}
-
-// Decode decodes one JSON value with integers kept as int.
-func Decode(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	return Normalize(v), nil
-}
-
-// ReplaceNonFinite rewrites the NaN, Infinity and -Infinity literals that
-// Python's json.dumps writes (and JSON does not allow) as null, outside
-// strings. It returns nil when there are none.
-func ReplaceNonFinite(b []byte) []byte {
-	var out []byte
-	inString := false
-	last := 0
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if inString {
-			switch c {
-			case '\\':
-				i++
-			case '"':
-				inString = false
-			}
-			continue
-		}
-		if c == '"' {
-			inString = true
-			continue
-		}
-		for _, lit := range [...]string{"-Infinity", "Infinity", "NaN"} {
-			if bytes.HasPrefix(b[i:], []byte(lit)) {
-				out = append(out, b[last:i]...)
-				out = append(out, "null"...)
-				i += len(lit) - 1
-				last = i + 1
-				break
-			}
-		}
-	}
-	if out == nil {
-		return nil
-	}
-	return append(out, b[last:]...)
 }
 
 // ToPydantic rewrites the floats of compact JSON written by Append (Python's
@@ -451,4 +445,67 @@ func appendPydanticNumber(out, num []byte) []byte {
 	}
 	out = append(out, num[:e+2]...)
 	return append(out, exp...)
+}
+
+// Normalize converts what encoding/json decodes with UseNumber into the values
+// Burr for Go keeps in state: integers as int, other numbers as float64,
+// recursively through maps and lists.
+func Normalize(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
+			return int(i)
+		}
+		f, _ := strconv.ParseFloat(string(x), 64)
+		return f
+	case map[string]any:
+		for k, e := range x {
+			x[k] = Normalize(e)
+		}
+		return x
+	case []any:
+		for i, e := range x {
+			x[i] = Normalize(e)
+		}
+		return x
+	}
+	return v
+}
+
+// ReplaceNonFinite rewrites the NaN, Infinity and -Infinity literals that
+// Python's json.dumps writes (and JSON does not allow) as null, outside
+// strings. It returns nil when there are none.
+func ReplaceNonFinite(b []byte) []byte {
+	var out []byte
+	inString := false
+	last := 0
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		if c == '"' {
+			inString = true
+			continue
+		}
+		for _, lit := range [...]string{"-Infinity", "Infinity", "NaN"} {
+			if bytes.HasPrefix(b[i:], []byte(lit)) {
+				out = append(out, b[last:i]...)
+				out = append(out, "null"...)
+				i += len(lit) - 1
+				last = i + 1
+				break
+			}
+		}
+	}
+	if out == nil {
+		return nil
+	}
+	return append(out, b[last:]...)
 }
