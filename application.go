@@ -347,7 +347,8 @@ func (app *Application) execute(sc *stepContext, a *Action, before State, in Inp
 	if err != nil {
 		return nil, State{}, err
 	}
-	return r, mergeStep(before, after, a.name), nil
+	after.adoptInternal(&before, a.name) // the action's keys, the framework's internal keys
+	return r, after, nil
 }
 
 // drainYield discards the items of a streaming action run as an ordinary step,
@@ -365,14 +366,6 @@ func drainYield(ctx context.Context) Yield {
 			return true
 		}
 	}
-}
-
-// mergeStep folds an action's returned state into the application's: the
-// action's keys (deletions included) with the framework's internal keys kept.
-func mergeStep(before, after State, name string) State {
-	after.seq, after.hasSeq = before.seq, before.hasSeq
-	after.prior, after.hasPrev = name, true
-	return after
 }
 
 // finishStep ends a step whose outcome is known: the action's result and new

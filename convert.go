@@ -4,7 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
 	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/burrgo/burr/internal/jsonx"
 )
 
 // Conversion and comparison of state values, in one place: how a typed Key
@@ -24,8 +29,19 @@ func convertTo[T any](v any) (T, error) {
 		return zero, nil
 	}
 	target := reflect.TypeFor[T]()
+	n, isNumber := v.(json.Number)
+	if isNumber && (isNumberKind(target.Kind()) || target.Kind() == reflect.String) {
+		out := reflect.New(target).Elem()
+		if err := convertJSONNumber(n, out); err != nil {
+			return zero, err
+		}
+		return out.Interface().(T), nil
+	}
 	src := reflect.ValueOf(v)
 	switch {
+	case isNumber && target.Kind() != reflect.Interface:
+		// *big.Int, big.Float and other types that decode JSON numbers:
+		// the JSON round trip below.
 	case isNumberKind(target.Kind()) && isNumberKind(src.Kind()):
 		out := reflect.New(target).Elem()
 		if err := convertNumber(src, out); err != nil {
@@ -54,6 +70,70 @@ func convertTo[T any](v any) (T, error) {
 		return zero, err
 	}
 	return out, nil
+}
+
+// convertJSONNumber sets out, a number (or string) of any kind, to n when out
+// can hold its value: exactly for an integer, within range for a fraction.
+// json.Number is how a number that int and float64 cannot hold exactly (an
+// integer beyond int64, 1e999) loads from JSON.
+func convertJSONNumber(n json.Number, out reflect.Value) error {
+	text := string(n)
+	integer := !strings.ContainsAny(text, ".eE")
+	var i *big.Int
+	if integer {
+		var ok bool
+		if i, ok = new(big.Int).SetString(text, 10); !ok {
+			return fmt.Errorf("json.Number %q is not a number", text)
+		}
+	}
+	switch {
+	case out.Kind() == reflect.String:
+		return fmt.Errorf("%s is a number, not a %s", text, out.Type())
+	case out.CanInt():
+		if !integer {
+			return fmt.Errorf("%s is not an integer that fits %s", text, out.Type())
+		}
+		if !i.IsInt64() || out.OverflowInt(i.Int64()) {
+			return fmt.Errorf("%s overflows %s", text, out.Type())
+		}
+		out.SetInt(i.Int64())
+	case out.CanUint():
+		switch {
+		case !integer:
+			return fmt.Errorf("%s is not an integer that fits %s", text, out.Type())
+		case i.Sign() < 0:
+			return fmt.Errorf("%s is negative, %s is unsigned", text, out.Type())
+		case !i.IsUint64() || out.OverflowUint(i.Uint64()):
+			return fmt.Errorf("%s overflows %s", text, out.Type())
+		}
+		out.SetUint(i.Uint64())
+	default:
+		var f float64
+		if integer {
+			bf := new(big.Float).SetInt(i)
+			var acc big.Accuracy
+			if out.Kind() == reflect.Float32 {
+				var f32 float32
+				f32, acc = bf.Float32()
+				f = float64(f32)
+			} else {
+				f, acc = bf.Float64()
+			}
+			if !math.IsInf(f, 0) && acc != big.Exact {
+				return fmt.Errorf("%s loses precision as %s", text, out.Type())
+			}
+		} else {
+			var err error
+			if f, err = strconv.ParseFloat(text, out.Type().Bits()); err != nil && !math.IsInf(f, 0) {
+				return fmt.Errorf("json.Number %q is not a number", text)
+			}
+		}
+		if math.IsInf(f, 0) || out.OverflowFloat(f) {
+			return fmt.Errorf("%s overflows %s", text, out.Type())
+		}
+		out.SetFloat(f)
+	}
+	return nil
 }
 
 func isNumberKind(k reflect.Kind) bool {
@@ -165,6 +245,10 @@ func toFloat(v any) (float64, bool) {
 		return f, true
 	case float32:
 		return float64(f), true
+	case uint64: // beyond int
+		return float64(f), true
+	case uint:
+		return float64(f), true
 	}
 	return 0, false
 }
@@ -182,9 +266,9 @@ func asInt(v any) (int, bool) {
 	case int8:
 		return int(n), true
 	case uint:
-		return int(n), true
+		return int(n), n <= math.MaxInt
 	case uint64:
-		return int(n), true
+		return int(n), n <= math.MaxInt
 	case uint32:
 		return int(n), true
 	case uint16:
@@ -193,6 +277,19 @@ func asInt(v any) (int, bool) {
 		return int(n), true
 	}
 	return 0, false
+}
+
+// isBigInteger reports whether v is an integer that asInt refuses because it
+// does not fit an int: a large unsigned value, or a json.Number integer (how
+// an integer beyond int64 loads from JSON).
+func isBigInteger(v any) bool {
+	switch n := v.(type) {
+	case uint, uint64:
+		return true
+	case json.Number:
+		return jsonx.ValidNumber(string(n)) && !strings.ContainsAny(string(n), ".eE")
+	}
+	return false
 }
 
 // sameValue reports whether a key rewritten by an action still holds the value

@@ -43,7 +43,11 @@ func (e *KeyError) Error() string {
 	if e.Missing {
 		return fmt.Sprintf("burr: state key %q is missing (wanted %s)", e.Key, e.Want)
 	}
-	return fmt.Sprintf("burr: cannot %s state key %q: want %s, have %s", e.Op, e.Key, e.Want, e.Got)
+	msg := fmt.Sprintf("burr: cannot %s state key %q: want %s, have %s", e.Op, e.Key, e.Want, e.Got)
+	if e.Err != nil && e.Err != errConvert {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
 }
 
 func (e *KeyError) Unwrap() error { return e.Err }

@@ -105,17 +105,20 @@ func (c *config) initialize(ctx context.Context) (State, string, *StepRef, error
 	if err != nil {
 		return State{}, "", nil, fmt.Errorf("burr: loading app %q (partition %q, sequence id %s): %w", at.AppID, at.PartitionKey, seqText(at.SequenceID), err)
 	}
-	s := rec.State.withSeq(rec.SequenceID)
+	// As in Burr: the prior step first, then the sequence id (each keeps its
+	// place when the loaded state has it, or goes last).
+	s := rec.State
 	entry := ic.defaultEntrypoint
 	switch {
 	case ic.resume && rec.Status == StatusCompleted:
 		s = s.withPrior(rec.Position)
 	case ic.resume:
 		entry = rec.Position
-		s.hasPrev, s.prior = false, ""
+		s = s.withoutPrior()
 	default:
-		s.hasPrev, s.prior = false, ""
+		s = s.withoutPrior()
 	}
+	s = s.withSeq(rec.SequenceID)
 	var parent *StepRef
 	if ic.fork != nil {
 		p := ic.fork.At(rec.SequenceID)

@@ -8,7 +8,11 @@ package burr
 //
 // Reading converts between numeric types when no precision is lost, and decodes
 // values that came back from JSON (maps and lists) into T, so a state loaded
-// from a persister reads the same as the state that was saved.
+// from a persister reads the same as the state that was saved. A number
+// loaded from JSON that no int or float64 holds exactly (an integer beyond
+// int64, such as Python's 18446744073709551615, or 1e999) is kept as a
+// json.Number: it reads as any T that holds its value exactly (uint64,
+// json.Number, *big.Int) and is an error naming the value for any other T.
 type Key[T any] string
 
 // Get returns the value under the key as T. A missing key or a value that

@@ -38,15 +38,69 @@ type entry struct {
 // Extend are copied, other values are shared), so a State can be kept, compared
 // and shared between goroutines freely.
 //
-// The zero State is empty and ready to use. The internal keys SequenceIDKey and
-// PriorStepKey are kept after the user keys, in that order.
+// The zero State is empty and ready to use. Keys keep the order they were
+// first inserted in, the internal keys SequenceIDKey and PriorStepKey
+// included, as in Burr's dict: a fresh application's state gets
+// SequenceIDKey after its initial keys at the first step and PriorStepKey
+// after the first action's new keys, and a loaded state keeps the order of
+// the JSON it was loaded from.
 type State struct {
 	entries []entry
-	idx     map[string]int // nil unless len(entries) > indexThreshold
+	idx     map[string]int // entry position + 1 by key; nil unless len(entries) > indexThreshold
+	// The internal keys live outside entries, so that the framework sets
+	// them every step without copying entries; seqAt and priorAt say where
+	// they sit, and whether they are present at all. (A State is 64 bytes,
+	// one allocation size class; keep it so.)
 	seq     int
 	prior   string
-	hasSeq  bool
-	hasPrev bool
+	seqAt   slot
+	priorAt slot
+}
+
+// slot places an internal key among a State's user entries: 0 when the key is
+// absent, otherwise 2p+1 or 2p+2 for a key that sits just before entries[p]
+// (after the first p entries; p is at most len(entries)). When both internal
+// keys sit before the same entry, the smaller slot comes first; a key that is
+// alone has an odd slot.
+type slot int32
+
+func slotAt(p int, second bool) slot {
+	if second {
+		return slot(2*p + 2)
+	}
+	return slot(2*p + 1)
+}
+
+func (x slot) present() bool { return x != 0 }
+
+// pos returns the number of user entries before the key, at most n.
+func (x slot) pos(n int) int { return min(int(x-1)/2, n) }
+
+// places returns where the internal keys sit (-1 for an absent key) and
+// whether the sequence id comes first when they sit at the same place.
+func (s *State) places() (seqP, priorP int, seqFirst bool) {
+	n := len(s.entries)
+	seqP, priorP = -1, -1
+	if s.seqAt.present() {
+		seqP = s.seqAt.pos(n)
+	}
+	if s.priorAt.present() {
+		priorP = s.priorAt.pos(n)
+	}
+	return seqP, priorP, s.seqAt <= s.priorAt
+}
+
+// setPlaces places the internal keys: after seqP (priorP) user entries, -1
+// for an absent key; seqFirst orders them when they sit at the same place.
+func (s *State) setPlaces(seqP, priorP int, seqFirst bool) {
+	tie := seqP >= 0 && seqP == priorP
+	s.seqAt, s.priorAt = 0, 0
+	if seqP >= 0 {
+		s.seqAt = slotAt(seqP, tie && !seqFirst)
+	}
+	if priorP >= 0 {
+		s.priorAt = slotAt(priorP, tie && seqFirst)
+	}
 }
 
 // genCounter hands out write stamps.
@@ -70,10 +124,7 @@ func StateFrom(m map[string]any) State {
 
 func (s State) find(key string) int {
 	if s.idx != nil {
-		if i, ok := s.idx[key]; ok {
-			return i
-		}
-		return -1
+		return s.idx[key] - 1 // a missing key gives -1
 	}
 	for i := range s.entries {
 		if s.entries[i].key == key {
@@ -87,9 +138,9 @@ func (s State) find(key string) int {
 func (s State) Get(key string) (any, bool) {
 	switch key {
 	case SequenceIDKey:
-		return s.seq, s.hasSeq
+		return s.seq, s.seqAt != 0
 	case PriorStepKey:
-		return s.prior, s.hasPrev
+		return s.prior, s.priorAt != 0
 	}
 	if i := s.find(key); i >= 0 {
 		return s.entries[i].val, true
@@ -107,9 +158,9 @@ func (s State) Value(key string) any {
 func (s State) Has(key string) bool {
 	switch key {
 	case SequenceIDKey:
-		return s.hasSeq
+		return s.seqAt != 0
 	case PriorStepKey:
-		return s.hasPrev
+		return s.priorAt != 0
 	}
 	return s.find(key) >= 0
 }
@@ -117,17 +168,16 @@ func (s State) Has(key string) bool {
 // Len returns the number of keys, internal keys included.
 func (s State) Len() int {
 	n := len(s.entries)
-	if s.hasSeq {
+	if s.seqAt.present() {
 		n++
 	}
-	if s.hasPrev {
+	if s.priorAt.present() {
 		n++
 	}
 	return n
 }
 
-// Keys returns the keys in order: user keys in insertion order, then the
-// internal keys that are present.
+// Keys returns the keys in insertion order, internal keys included.
 func (s State) Keys() []string {
 	keys := make([]string, 0, s.Len())
 	for k := range s.All() {
@@ -136,21 +186,56 @@ func (s State) Keys() []string {
 	return keys
 }
 
-// All iterates over the keys and values in order, internal keys last.
+// All iterates over the keys and values in insertion order, internal keys
+// included.
 func (s State) All() iter.Seq2[string, any] {
 	return func(yield func(string, any) bool) {
-		for _, e := range s.entries {
-			if !yield(e.key, e.val) {
+		for i := 0; ; i++ {
+			a, b := s.internalAt(i)
+			if a != "" && !yield(a, s.internalValue(a)) {
+				return
+			}
+			if b != "" && !yield(b, s.internalValue(b)) {
+				return
+			}
+			if i >= len(s.entries) {
+				return
+			}
+			if !yield(s.entries[i].key, s.entries[i].val) {
 				return
 			}
 		}
-		if s.hasSeq && !yield(SequenceIDKey, s.seq) {
-			return
-		}
-		if s.hasPrev {
-			yield(PriorStepKey, s.prior)
-		}
 	}
+}
+
+// internalAt returns the internal keys that sit just before entries[i], in
+// order ("" for none); i == len(s.entries) gives those after every entry.
+func (s *State) internalAt(i int) (string, string) {
+	if s.seqAt|s.priorAt == 0 {
+		return "", ""
+	}
+	n := len(s.entries)
+	seqHere := s.seqAt.present() && s.seqAt.pos(n) == i
+	priorHere := s.priorAt.present() && s.priorAt.pos(n) == i
+	switch {
+	case seqHere && priorHere:
+		if s.priorAt < s.seqAt {
+			return PriorStepKey, SequenceIDKey
+		}
+		return SequenceIDKey, PriorStepKey
+	case seqHere:
+		return SequenceIDKey, ""
+	case priorHere:
+		return PriorStepKey, ""
+	}
+	return "", ""
+}
+
+func (s *State) internalValue(key string) any {
+	if key == SequenceIDKey {
+		return s.seq
+	}
+	return s.prior
 }
 
 // Map returns a new map holding every key, internal keys included.
@@ -163,14 +248,14 @@ func (s State) Map() map[string]any {
 }
 
 // SequenceID returns the sequence id of the step that produced this state.
-func (s State) SequenceID() (int, bool) { return s.seq, s.hasSeq }
+func (s State) SequenceID() (int, bool) { return s.seq, s.seqAt != 0 }
 
 // PriorStep returns the name of the last action that completed.
-func (s State) PriorStep() (string, bool) { return s.prior, s.hasPrev }
+func (s State) PriorStep() (string, bool) { return s.prior, s.priorAt != 0 }
 
 // WithoutInternal returns the state without SequenceIDKey and PriorStepKey.
 func (s State) WithoutInternal() State {
-	s.hasSeq, s.seq, s.hasPrev, s.prior = false, 0, false, ""
+	s.seq, s.seqAt, s.prior, s.priorAt = 0, 0, "", 0
 	return s
 }
 
@@ -183,28 +268,81 @@ func (s State) setInternal(key string, v any) (State, error) {
 	case SequenceIDKey:
 		n, err := convertTo[int](v)
 		if err != nil {
-			return s, &KeyError{Key: key, Op: "set", Want: "int", Got: typeName(v)}
+			return s, &KeyError{Key: key, Op: "set", Want: "int", Got: typeName(v), Err: err}
 		}
-		s.seq, s.hasSeq = n, true
+		return s.withSeq(n), nil
 	case PriorStepKey:
 		p, ok := v.(string)
 		if !ok {
 			return s, &KeyError{Key: key, Op: "set", Want: "string", Got: typeName(v)}
 		}
-		s.prior, s.hasPrev = p, true
+		return s.withPrior(p), nil
 	}
 	return s, nil
 }
 
-// withSeq and withPrior are the framework's zero-allocation setters.
+// withSeq and withPrior are the framework's zero-allocation setters, small
+// enough to inline on the step path. Like Set, they keep a key that is
+// present where it is and put a new one last.
 func (s State) withSeq(n int) State {
-	s.seq, s.hasSeq = n, true
+	if s.seqAt == 0 {
+		s.seqAt = slot(2*len(s.entries) + 1)
+		if s.priorAt >= s.seqAt { // the prior step is last already (and alone: odd)
+			s.seqAt++
+		}
+	}
+	s.seq = n
 	return s
 }
 
 func (s State) withPrior(name string) State {
-	s.prior, s.hasPrev = name, true
+	if s.priorAt == 0 {
+		s.priorAt = slot(2*len(s.entries) + 1)
+		if s.seqAt >= s.priorAt {
+			s.priorAt++
+		}
+	}
+	s.prior = name
 	return s
+}
+
+func (s State) withoutPrior() State {
+	s.prior, s.priorAt = "", 0
+	if s.seqAt != 0 && s.seqAt&1 == 0 {
+		s.seqAt-- // alone now
+	}
+	return s
+}
+
+// adoptInternal gives s, the state an action returned, the internal keys of
+// before, the state the action was given (an action cannot change them), and
+// sets PriorStepKey to prior. A key the action dropped goes back where it was
+// in before. before holds a sequence id, as the state every step starts from
+// does. It is small enough to inline on the step path.
+func (s *State) adoptInternal(before *State, prior string) {
+	if s.seqAt == 0 || s.priorAt == 0 {
+		s.placeInternal(before)
+	}
+	s.seq, s.prior = before.seq, prior
+}
+
+// placeInternal places the internal keys that an action's returned state
+// lacks (adoptInternal's slow path): the sequence id where it was in before
+// (among the entries s has), or nowhere when before has none; the prior step
+// last.
+func (s *State) placeInternal(before *State) {
+	seqP, priorP, seqFirst := s.places()
+	switch {
+	case before.seqAt == 0: // not a step's state: nothing to adopt
+		seqP = -1
+	case seqP < 0:
+		beforeSeqP, _, beforeSeqFirst := before.places()
+		seqP, seqFirst = min(beforeSeqP, len(s.entries)), beforeSeqFirst
+	}
+	if priorP < 0 {
+		priorP, seqFirst = len(s.entries), true
+	}
+	s.setPlaces(seqP, priorP, seqFirst)
 }
 
 // Set returns a State with key set to value (an upsert: an existing key keeps
@@ -245,7 +383,7 @@ func buildIndex(entries []entry) map[string]int {
 	}
 	m := make(map[string]int, len(entries))
 	for i, e := range entries {
-		m[e.key] = i
+		m[e.key] = i + 1
 	}
 	return m
 }
@@ -264,21 +402,37 @@ func (s State) KeepOnly(keys ...string) State {
 
 func (s State) filter(keep func(string) bool, internal []string) State {
 	var entries []entry
-	for _, e := range s.entries {
+	// The internal keys keep their place among the entries that remain.
+	seqP, priorP, seqFirst := s.places()
+	newSeqP, newPriorP := -1, -1
+	for i, e := range s.entries {
+		if i == seqP {
+			newSeqP = len(entries)
+		}
+		if i == priorP {
+			newPriorP = len(entries)
+		}
 		if keep(e.key) {
 			entries = append(entries, e)
 		}
 	}
-	s.entries = entries
-	s.idx = buildIndex(entries)
+	if seqP == len(s.entries) {
+		newSeqP = len(entries)
+	}
+	if priorP == len(s.entries) {
+		newPriorP = len(entries)
+	}
 	for _, k := range internal {
 		switch k {
 		case SequenceIDKey:
-			s.hasSeq, s.seq = false, 0
+			newSeqP, s.seq = -1, 0
 		case PriorStepKey:
-			s.hasPrev, s.prior = false, ""
+			newPriorP, s.prior = -1, ""
 		}
 	}
+	s.entries = entries
+	s.idx = buildIndex(entries)
+	s.setPlaces(newSeqP, newPriorP, seqFirst)
 	return s
 }
 
@@ -289,10 +443,14 @@ func (s State) Subset(keys ...string) State {
 	for _, k := range keys {
 		switch k {
 		case SequenceIDKey:
-			out.seq, out.hasSeq = s.seq, s.hasSeq
+			if s.seqAt.present() {
+				out = out.withSeq(s.seq)
+			}
 			continue
 		case PriorStepKey:
-			out.prior, out.hasPrev = s.prior, s.hasPrev
+			if s.priorAt.present() {
+				out = out.withPrior(s.prior)
+			}
 			continue
 		}
 		if i := s.find(k); i >= 0 && !slices.ContainsFunc(out.entries, func(e entry) bool { return e.key == k }) {
@@ -304,29 +462,37 @@ func (s State) Subset(keys ...string) State {
 }
 
 // Merge returns a State holding the keys of s overlaid with those of other
-// (other wins). Internal keys of other are taken when present.
+// (other wins), as Python's {**s, **other}: keys of s keep their place, keys
+// only other has follow in other's order. Internal keys of other are taken
+// when present.
 func (s State) Merge(other State) State {
-	for _, e := range other.entries {
-		s = s.put(e.key, e.val)
-	}
-	if other.hasSeq {
-		s = s.withSeq(other.seq)
-	}
-	if other.hasPrev {
-		s = s.withPrior(other.prior)
+	for k, v := range other.All() {
+		switch k {
+		case SequenceIDKey:
+			s = s.withSeq(other.seq)
+		case PriorStepKey:
+			s = s.withPrior(other.prior)
+		default:
+			s = s.put(k, v)
+		}
 	}
 	return s
 }
 
 // Append returns a State with values appended to the list under key. A missing
-// key becomes a new list. Appending to a value that is not a slice, or a value
-// whose type does not fit the slice's element type, is an error naming the key.
+// key becomes a new list. Appending to a value that is not a slice is an error
+// naming the key.
+//
+// Lists are mixed in Burr (and in any state loaded from JSON): a value that
+// does not fit a typed slice's element type turns the list into a []any
+// holding the old elements and the new ones, rather than failing. Values that
+// fit keep the slice's type.
 func (s State) Append(key string, values ...any) (State, error) {
 	return s.appendValues(key, "append", values)
 }
 
 // Extend returns a State with every element of list (a slice) appended to the
-// list under key.
+// list under key, with the same rules as Append.
 func (s State) Extend(key string, list any) (State, error) {
 	rv := reflect.ValueOf(list)
 	if list != nil && rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
@@ -408,9 +574,16 @@ func (s State) Increment(key string, by int) (State, error) {
 	}
 	n, isInt := asInt(cur)
 	if !isInt {
+		if isBigInteger(cur) {
+			return s, &KeyError{Key: key, Op: "increment", Want: "an integer that fits int", Got: fmt.Sprintf("%s %v", typeName(cur), cur)}
+		}
 		return s, &KeyError{Key: key, Op: "increment", Want: "an integer (non-integer value)", Got: typeName(cur)}
 	}
-	return s.Set(key, n+by), nil
+	sum := n + by
+	if (by > 0 && sum < n) || (by < 0 && sum > n) {
+		return s, &KeyError{Key: key, Op: "increment", Want: fmt.Sprintf("a sum that fits int (%d%+d overflows)", n, by), Got: typeName(cur)}
+	}
+	return s.Set(key, sum), nil
 }
 
 // writtenSince returns the user keys of s written since before, other than

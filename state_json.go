@@ -1,16 +1,17 @@
 package burr
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 
 	"github.com/burrgo/burr/internal/jsonx"
 )
 
-// MarshalJSON encodes the state as a JSON object in key order, internal keys
-// last. Integral floats keep ".0" so that they read back as floats.
+// MarshalJSON encodes the state as a JSON object in key order (see [State]).
+// Integral floats keep ".0" so that they read back as floats; NaN and
+// infinities, which JSON cannot hold, are written as null; maps that came
+// from JSON keep their key order (other maps are written with sorted keys).
 func (s State) MarshalJSON() ([]byte, error) {
 	return s.AppendJSON(make([]byte, 0, 64+32*len(s.entries)))
 }
@@ -19,96 +20,84 @@ func (s State) MarshalJSON() ([]byte, error) {
 func (s State) AppendJSON(buf []byte) ([]byte, error) {
 	start := len(buf)
 	buf = append(buf, '{')
-	var err error
-	for i, e := range s.entries {
-		if i > 0 {
+	first := true
+	for i := 0; ; i++ {
+		if a, b := s.internalAt(i); a != "" {
+			buf = s.appendInternal(buf, a, first)
+			first = false
+			if b != "" {
+				buf = s.appendInternal(buf, b, false)
+			}
+		}
+		if i >= len(s.entries) {
+			break
+		}
+		e := &s.entries[i]
+		if !first {
 			buf = append(buf, ',')
 		}
+		first = false
 		buf = jsonx.AppendString(buf, e.key)
 		buf = append(buf, ':')
+		var err error
 		if buf, err = jsonx.Append(buf, e.val); err != nil {
 			return buf[:start], &KeyError{Key: e.key, Op: "encode", Want: "a JSON-encodable value", Got: typeName(e.val), Err: err}
 		}
 	}
-	if s.hasSeq {
-		if len(s.entries) > 0 {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, `"`+SequenceIDKey+`":`...)
-		buf = strconv.AppendInt(buf, int64(s.seq), 10)
-	}
-	if s.hasPrev {
-		if len(s.entries) > 0 || s.hasSeq {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, `"`+PriorStepKey+`":`...)
-		buf = jsonx.AppendString(buf, s.prior)
-	}
 	return append(buf, '}'), nil
 }
 
-// UnmarshalJSON decodes a JSON object into the state, keeping the key order of
-// the document. Integers decode as int, other numbers as float64, objects as
-// map[string]any and arrays as []any; typed Keys convert them back. The NaN
-// and Infinity literals Python writes are read as null.
-func (s *State) UnmarshalJSON(b []byte) error {
-	err := s.unmarshal(b)
-	if err != nil {
-		// Python's json.dumps writes NaN and infinities as bare literals;
-		// read them as null rather than rejecting the whole state.
-		if fixed := jsonx.ReplaceNonFinite(b); fixed != nil {
-			return s.unmarshal(fixed)
-		}
+func (s *State) appendInternal(buf []byte, key string, first bool) []byte {
+	if !first {
+		buf = append(buf, ',')
 	}
-	return err
+	if key == SequenceIDKey {
+		buf = append(buf, `"`+SequenceIDKey+`":`...)
+		return strconv.AppendInt(buf, int64(s.seq), 10)
+	}
+	buf = append(buf, `"`+PriorStepKey+`":`...)
+	return jsonx.AppendString(buf, s.prior)
 }
 
-func (s *State) unmarshal(b []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return fmt.Errorf("burr: decoding state: %w", err)
-	}
-	if tok == nil {
-		*s = State{}
-		return nil
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return fmt.Errorf("burr: decoding state: want a JSON object, have %v", tok)
-	}
+// UnmarshalJSON decodes a JSON object into the state, keeping the key order
+// of the document, internal keys included, and the key order of the objects
+// inside it (written back as they were read).
+//
+// Integers decode as int, and as json.Number (holding the exact digits) when
+// they do not fit an int; other numbers decode as float64, and as json.Number
+// when they are beyond float64's range (1e999). Objects decode as
+// map[string]any and arrays as []any; typed Keys convert them back. The NaN
+// and Infinity literals Python's json.dumps writes are read as null.
+//
+// A document that is not an object is an error, null included: a stored
+// state is never null, so null is a damaged record, not an empty state.
+func (s *State) UnmarshalJSON(b []byte) error {
 	var out State
-	for dec.More() {
-		kt, err := dec.Token()
-		if err != nil {
-			return fmt.Errorf("burr: decoding state: %w", err)
-		}
-		key := kt.(string)
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			return fmt.Errorf("burr: decoding state key %q: %w", key, err)
-		}
-		v = jsonx.Normalize(v)
+	err := jsonx.DecodeObject(b, func(key string, v any) error {
 		if isInternal(key) {
-			if out, err = out.setInternal(key, v); err != nil {
-				return err
-			}
-			continue
+			var err error
+			out, err = out.setInternal(key, v)
+			return err
 		}
 		if i := out.find(key); i >= 0 {
 			out.entries[i].val = v
-			continue
+			return nil
 		}
 		out.entries = append(out.entries, entry{key: key, val: v, gen: nextGen()})
 		if len(out.entries) > indexThreshold {
 			if out.idx == nil {
 				out.idx = buildIndex(out.entries)
 			} else {
-				out.idx[key] = len(out.entries) - 1
+				out.idx[key] = len(out.entries)
 			}
 		}
-	}
-	if _, err := dec.Token(); err != nil {
+		return nil
+	})
+	if err != nil {
+		var ke *KeyError
+		if errors.As(err, &ke) {
+			return err
+		}
 		return fmt.Errorf("burr: decoding state: %w", err)
 	}
 	*s = out

@@ -364,7 +364,7 @@ func (s *streamCore) finish(r Result, after State, err error) {
 	}
 	if err == nil {
 		if err = s.action.checkWrites(s.before, after); err == nil {
-			after = mergeStep(s.before, after, s.action.name)
+			after.adoptInternal(&s.before, s.action.name)
 		}
 	}
 	r, err = app.finishStep(s.parent, s.sc, s.idx, s.before, after, r, err, s.start)

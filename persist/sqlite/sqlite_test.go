@@ -69,9 +69,9 @@ func TestPythonFormat(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "burr.db")
 	p := open(t, path)
 	ctx := t.Context()
-	counter := burr.State{}.Set("count", 2).Set("fail", true).Set(burr.PriorStepKey, "counter")
+	counter := burr.State{}.Set("count", 2).Set("fail", true).Set(burr.SequenceIDKey, 1).Set(burr.PriorStepKey, "counter")
 	if err := p.Save(ctx, burr.Record{StepRef: burr.AppRef{AppID: "a1", PartitionKey: "pk"}.At(1), Position: "counter",
-		State: counter.Set(burr.SequenceIDKey, 1), Status: burr.StatusCompleted}); err != nil {
+		State: counter, Status: burr.StatusCompleted}); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.Save(ctx, burr.Record{StepRef: burr.AppRef{AppID: "a1", PartitionKey: "pk"}.At(2), Position: "counter",
