@@ -523,27 +523,45 @@ func (s State) appendValues(key, op string, values []any) (State, error) {
 	}
 	rv := reflect.ValueOf(cur)
 	if rv.Kind() != reflect.Slice {
-		return s, &KeyError{Key: key, Op: op, Want: "a slice (non-appendable value)", Got: typeName(cur)}
+		what := "a slice (non-appendable value)"
+		if op == "extend" {
+			what = "a slice (non-extendable value)"
+		}
+		return s, &KeyError{Key: key, Op: op, Want: what, Got: typeName(cur)}
 	}
 	elem := rv.Type().Elem()
+	for _, v := range values {
+		if !fitsElem(v, elem) {
+			// A mixed list, as Burr's lists are.
+			out := make([]any, rv.Len(), rv.Len()+len(values))
+			for i := range out {
+				out[i] = rv.Index(i).Interface()
+			}
+			return s.put(key, append(out, values...)), nil
+		}
+	}
 	out := reflect.MakeSlice(rv.Type(), rv.Len(), rv.Len()+len(values))
 	reflect.Copy(out, rv)
 	for _, v := range values {
-		vv := reflect.ValueOf(v)
 		if v == nil {
-			switch elem.Kind() {
-			case reflect.Interface, reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan:
-				vv = reflect.Zero(elem)
-			default:
-				return s, &KeyError{Key: key, Op: op, Want: elem.String(), Got: "nil"}
-			}
+			out = reflect.Append(out, reflect.Zero(elem))
+		} else {
+			out = reflect.Append(out, reflect.ValueOf(v))
 		}
-		if !vv.Type().AssignableTo(elem) {
-			return s, &KeyError{Key: key, Op: op, Want: elem.String(), Got: typeName(v)}
-		}
-		out = reflect.Append(out, vv)
 	}
 	return s.put(key, out.Interface()), nil
+}
+
+// fitsElem reports whether v can be an element of a slice of elem.
+func fitsElem(v any, elem reflect.Type) bool {
+	if v == nil {
+		switch elem.Kind() {
+		case reflect.Interface, reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan:
+			return true
+		}
+		return false
+	}
+	return reflect.TypeOf(v).AssignableTo(elem)
 }
 
 // newSliceOf makes a typed slice when all values share one type, so that a

@@ -49,8 +49,11 @@ func TestStateAppendExtendIncrement(t *testing.T) {
 		t.Fatalf("append to non-list: %v", err)
 	}
 	wantErrContains(t, err, `"n"`, "non-appendable", "int")
-	_, err = s.Append("list", "str")
-	wantErrContains(t, err, `"list"`, "want int", "have string")
+	// A value of another type makes a mixed list, as Burr's lists are.
+	mixed, err := s.Append("list", "str")
+	if err != nil || !reflect.DeepEqual(mixed.Value("list"), []any{1, "str"}) || !reflect.DeepEqual(s.Value("list"), []int{1}) {
+		t.Fatalf("mixed append: %#v, %v", mixed.Value("list"), err)
+	}
 	_, err = burr.State{}.Set("n", 1).Extend("n", []int{2})
 	wantErrContains(t, err, `"n"`)
 	_, err = s.Extend("list", 5)
@@ -195,6 +198,47 @@ func TestSubsetDeduplicates(t *testing.T) {
 }
 
 func TestAppendNilToTypedSlice(t *testing.T) {
-	_, err := burr.State{}.Set("l", []int{1}).Append("l", nil)
-	wantErrContains(t, err, `"l"`, "want int", "nil")
+	// nil is no int: the list becomes a mixed one, as in Burr.
+	s, err := burr.State{}.Set("l", []int{1}).Append("l", nil)
+	if err != nil || !reflect.DeepEqual(s.Value("l"), []any{1, nil}) {
+		t.Fatalf("got %#v, %v", s.Value("l"), err)
+	}
+}
+
+// Lists are mixed in Burr and in any state loaded from JSON: a value of
+// another type than a typed list's elements makes it a []any.
+func TestAppendMixed(t *testing.T) {
+	s := burr.State{}.Set("l", []string{"a"})
+	cases := []struct {
+		name string
+		do   func() (burr.State, error)
+		want any
+	}{
+		{"same type stays typed", func() (burr.State, error) { return s.Append("l", "b") }, []string{"a", "b"}},
+		{"other type", func() (burr.State, error) { return s.Append("l", 1) }, []any{"a", 1}},
+		{"extend mixed", func() (burr.State, error) { return s.Extend("l", []any{"b", 2.5}) }, []any{"a", "b", 2.5}},
+		{"extend typed", func() (burr.State, error) { return s.Extend("l", []string{"b"}) }, []string{"a", "b"}},
+		{"extend other type", func() (burr.State, error) { return s.Extend("l", []int{1}) }, []any{"a", 1}},
+		{"new key, mixed", func() (burr.State, error) { return s.Append("n", 1, "x") }, []any{1, "x"}},
+		{"new key, typed", func() (burr.State, error) { return s.Append("n", 1, 2) }, []int{1, 2}},
+	}
+	for _, c := range cases {
+		got, err := c.do()
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		key := "l"
+		if got.Has("n") {
+			key = "n"
+		}
+		if v := got.Value(key); !reflect.DeepEqual(v, c.want) {
+			t.Errorf("%s: %#v, want %#v", c.name, v, c.want)
+		}
+	}
+	if !reflect.DeepEqual(s.Value("l"), []string{"a"}) {
+		t.Error("the original list changed")
+	}
+	_, err := burr.State{}.Set("n", 1).Extend("n", []int{2})
+	wantErrContains(t, err, `"n"`, "non-extendable")
 }
