@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -103,6 +104,11 @@ func New(ctx context.Context, opts ...Option) (*Application, error) {
 			app.inherit = append(app.inherit, ih)
 		}
 	}
+	// Sequence ids are 0 or more: Latest (-1) names no step, and a negative
+	// id would reach it.
+	if c.seqSet && c.seq < 0 {
+		return nil, fmt.Errorf("burr: WithSequenceID(%d): a sequence id cannot be negative", c.seq)
+	}
 	state, entry := c.state, c.entrypoint
 	if c.init != nil {
 		var err error
@@ -111,6 +117,9 @@ func New(ctx context.Context, opts ...Option) (*Application, error) {
 		}
 	} else if c.seqSet {
 		state = state.withSeq(c.seq)
+	}
+	if n, ok := state.SequenceID(); ok && n < 0 {
+		return nil, fmt.Errorf("burr: the state's %s is %d: a sequence id cannot be negative", SequenceIDKey, n)
 	}
 	if entry == "" {
 		return nil, errors.New("burr: no entrypoint: use WithEntrypoint")
@@ -278,6 +287,9 @@ func (app *Application) runStep(ctx context.Context, i int, given Inputs) (Resul
 		return nil, err
 	}
 	before, seq := app.nextStepState()
+	if seq < 0 {
+		return nil, app.sequenceOverflow(a)
+	}
 	sc := &stepContext{Context: ctx, app: app, seq: seq, action: a}
 	var start time.Time
 	if len(app.hooks.preStep) > 0 || len(app.hooks.postStep) > 0 {
@@ -306,13 +318,19 @@ func done(ctx context.Context) bool {
 	}
 }
 
+func (app *Application) sequenceOverflow(a *Action) error {
+	return fmt.Errorf("burr: app %q cannot run %q: its last step has sequence id %d, the largest there is", app.ref.AppID, a.name, math.MaxInt)
+}
+
 // nextStepState returns the state a step starts from: the committed state with
-// the step's sequence id (0 for the first step).
+// the step's sequence id (0 for the first step). The sequence id is negative
+// when the last one was math.MaxInt (sequence ids start at 0 or more, so only
+// an overflow makes it negative): the step must not run.
 func (app *Application) nextStepState() (State, int) {
 	s := app.State()
 	seq := 0
-	if n, ok := s.SequenceID(); ok {
-		seq = n + 1
+	if s.seqAt != 0 {
+		seq = s.seq + 1
 	}
 	return s.withSeq(seq), seq
 }

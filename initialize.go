@@ -105,6 +105,9 @@ func (c *config) initialize(ctx context.Context) (State, string, *StepRef, error
 	if err != nil {
 		return State{}, "", nil, fmt.Errorf("burr: loading app %q (partition %q, sequence id %s): %w", at.AppID, at.PartitionKey, seqText(at.SequenceID), err)
 	}
+	if rec.SequenceID < 0 {
+		return State{}, "", nil, fmt.Errorf("burr: loading app %q (partition %q): the loaded record has sequence id %d, and a sequence id cannot be negative", at.AppID, at.PartitionKey, rec.SequenceID)
+	}
 	// As in Burr: the prior step first, then the sequence id (each keeps its
 	// place when the loaded state has it, or goes last).
 	s := rec.State

@@ -449,6 +449,9 @@ func (app *Application) startStream(ctx context.Context, i int, given Inputs, m 
 		return nil, err
 	}
 	before, seq := app.nextStepState()
+	if seq < 0 {
+		return nil, app.sequenceOverflow(a)
+	}
 	actx, cancel := context.WithCancelCause(ctx)
 	s := &streamCore{app: app, action: a, idx: i, cancel: cancel, parent: ctx, before: before, in: in,
 		start: time.Now(), owns: owns, method: m, done: make(chan struct{})}
