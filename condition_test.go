@@ -93,3 +93,30 @@ func TestExprLetIsNotAKey(t *testing.T) {
 		t.Fatal(ok, err)
 	}
 }
+
+// BenchmarkExpr measures one evaluation of an Expr condition, the work done
+// per transition when a graph uses string conditions. The expressions are
+// ones that both Python and the previous expression language read alike.
+func BenchmarkExpr(b *testing.B) {
+	s := burr.State{}.Set("count", 3).Set("mode", "chat").Set("done", false).
+		Set("messages", []any{map[string]any{"role": "user", "content": "hi"}})
+	for _, bc := range []struct{ name, expr string }{
+		{"int", "count < 10"},
+		{"string", "mode == 'chat'"},
+		{"bool", "not done"},
+		{"and", "count < 10 and mode == 'chat'"},
+		{"len", "len(messages) > 0"},
+		{"index", "messages[-1]['content'] == 'hi'"},
+	} {
+		c := burr.Expr(bc.expr)
+		if ok, err := c.Evaluate(s); err != nil || !ok {
+			b.Fatalf("%s: %v, %v", bc.expr, ok, err)
+		}
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.Evaluate(s)
+			}
+		})
+	}
+}
