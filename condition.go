@@ -4,14 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
-
-	"github.com/expr-lang/expr"
-	"github.com/expr-lang/expr/ast"
-	"github.com/expr-lang/expr/parser"
-	"github.com/expr-lang/expr/vm"
 
 	"github.com/burrgo/burr/internal/jsonx"
+	"github.com/burrgo/burr/internal/pyexpr"
 )
 
 // Condition decides whether a transition is taken. Its name is the one Burr
@@ -141,76 +136,63 @@ func pyStr(v any) string {
 	return fmt.Sprint(v)
 }
 
-var exprEnvPool = sync.Pool{New: func() any { return make(map[string]any, 8) }}
-
-// Expr is true when the expression holds. The expression is compiled once,
-// when Expr is called; a syntax error is reported when the graph is built,
-// showing the expression and where it fails. The keys it reads are its
-// identifiers. The language is expr-lang's: comparisons, && || ! (or and, or,
-// not), arithmetic, in, len(), string and number literals in single or double
-// quotes:
+// Expr is true when the Python expression holds, as Burr's expr() is: the
+// expression reads the state as Python locals, and its truth is Python's
+// (bool() of its value). Expressions ported from a Burr application are
+// written as they were:
 //
-//	burr.Expr("count < 10 && mode == 'chat'")
+//	burr.Expr("count < 10 and mode == 'chat'")
+//	burr.Expr("'FINAL ANSWER' in messages[-1]['content']")
+//	burr.Expr("feedback is None or count // 2 == 1")
+//
+// The language is Python's expression syntax, read by Python's rules:
+// literals (ints of any size, floats, strings with Python's quotes, prefixes
+// r and u, and escapes; True, False, None), names, and/or/not (returning an
+// operand, short-circuit), comparisons == != < <= > >= in, not in, is, is
+// not (chained, 0 < x < 10), arithmetic + - * / // % ** and unary - + ~,
+// bitwise & | ^ << >>, a if c else b, subscripts with negative indices and
+// slices, list, tuple, dict and set displays, comments, and calls of the
+// builtins abs, all, any, bool, float, int, len, max, min, str and sum.
+// Arithmetic is Python's: ints do not overflow, / gives a float, // and %
+// floor. a.b reads the field b of a Go struct (by JSON or Go name) or the key
+// "b" of a map: where Burr's state holds an object, a Go state holds a struct
+// or a map. Anything else (assignment, lambda, comprehensions, method calls,
+// f-strings, &&, ||, !) is refused rather than read otherwise than Python
+// reads it.
+//
+// The expression is compiled once, when Expr is called; a syntax error is
+// reported when the graph is built, with the expression and the column where
+// it fails. The condition's keys are the names the expression reads, in
+// order of first appearance: a state key shadows a builtin of the same name,
+// as Python's locals do, so a builtin used as a value (max > 3) is a key,
+// while one only called (len(x)) is not. Errors while evaluating (a
+// TypeError comparing 'a' < 1, an IndexError, a KeyError, a division by
+// zero) are Python's, naming the expression and the column.
 func Expr(expression string) Condition {
 	c := Condition{name: expression}
-	tree, err := parser.Parse(expression)
+	prog, err := pyexpr.Compile(expression)
 	if err != nil {
 		c.err = fmt.Errorf("burr: Expr %q does not compile: %w", expression, err)
 		return c
 	}
-	c.keys = identifiers(tree.Node)
-	// State keys win over expr's builtins of the same name (count, max, …).
-	copts := []expr.Option{expr.AsBool()}
-	for _, k := range c.keys {
-		copts = append(copts, expr.DisableBuiltin(k))
-	}
-	program, err := expr.Compile(expression, copts...)
-	if err != nil {
-		c.err = fmt.Errorf("burr: Expr %q does not compile: %w", expression, err)
-		return c
-	}
-	keys := c.keys
+	c.keys = prog.Keys()
+	names := prog.Names()
 	c.eval = func(s State) (bool, error) {
-		env := exprEnvPool.Get().(map[string]any)
-		defer func() {
-			clear(env)
-			exprEnvPool.Put(env)
-		}()
-		for _, k := range keys {
-			env[k], _ = s.Get(k)
+		var buf [8]any
+		vars := buf[:0]
+		if len(names) > len(buf) {
+			vars = make([]any, 0, len(names))
 		}
-		out, err := vm.Run(program, env)
-		if err != nil {
-			return false, err
+		for _, n := range names {
+			v, ok := s.Get(n)
+			if !ok {
+				v = pyexpr.Missing{}
+			}
+			vars = append(vars, v)
 		}
-		b, _ := out.(bool)
-		return b, nil
+		return prog.Truth(vars)
 	}
 	return c
-}
-
-type identVisitor struct {
-	seen     []string
-	declared []string
-}
-
-func (v *identVisitor) Visit(n *ast.Node) {
-	switch x := (*n).(type) {
-	case *ast.IdentifierNode:
-		if !slices.Contains(v.seen, x.Value) && x.Value != "nil" && x.Value != "true" && x.Value != "false" {
-			v.seen = append(v.seen, x.Value)
-		}
-	case *ast.VariableDeclaratorNode:
-		v.declared = append(v.declared, x.Name)
-	}
-}
-
-// identifiers lists the variables an expression reads from state, in order of
-// appearance: its identifiers, less the names it declares with let.
-func identifiers(n ast.Node) []string {
-	v := &identVisitor{}
-	ast.Walk(&n, v)
-	return slices.DeleteFunc(v.seen, func(id string) bool { return slices.Contains(v.declared, id) })
 }
 
 // Predicate is true when fn returns true. keys are the state keys fn reads; the

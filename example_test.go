@@ -63,7 +63,7 @@ func ExampleCondition() {
 	s := burr.State{}.Set("count", 3).Set("mode", "chat")
 	for _, c := range []burr.Condition{
 		burr.When("mode", "chat"),
-		burr.Expr("count < 10 && mode == 'chat'"),
+		burr.Expr("count < 10 and mode == 'chat'"),
 		burr.When("mode", "chat").Not(),
 		burr.Predicate("odd", []string{"count"}, func(s burr.State) bool { return burr.Key[int]("count").Or(s, 0)%2 == 1 }),
 		burr.Default,
@@ -73,7 +73,7 @@ func ExampleCondition() {
 	}
 	// Output:
 	// mode=chat                      true
-	// count < 10 && mode == 'chat'   true
+	// count < 10 and mode == 'chat'  true
 	// ~mode=chat                     false
 	// odd                            true
 	// default                        true
