@@ -110,6 +110,25 @@ func (p *Program) evalIndex(n *node, vars []any) (Value, error) {
 	if err != nil {
 		return none, err
 	}
+	// The JSON-shaped state's common cases first: messages[-1]['content'].
+	switch r := a.r.(type) {
+	case []any:
+		if k.k == kInt {
+			i := k.int()
+			if i < 0 {
+				i += int64(len(r))
+			}
+			if 0 <= i && i < int64(len(r)) {
+				return fromGo(r[i]), nil
+			}
+		}
+	case map[string]any:
+		if k.k == kStr {
+			if v, ok := r[k.s]; ok {
+				return fromGo(v), nil
+			}
+		}
+	}
 	v, err := index(a, k)
 	return v, at(n.pos, err)
 }
