@@ -44,6 +44,9 @@ func binary(op binOp, a, b Value) (Value, error) {
 	if a.isNum() && b.isNum() {
 		return numArith(op, a, b)
 	}
+	if a.k == kSet && b.k == kSet && op >= opBitAnd {
+		return setOp(op, a.r.(*set), b.r.(*set)), nil
+	}
 	switch op {
 	case opAdd:
 		switch {
@@ -72,12 +75,36 @@ func binary(op binOp, a, b Value) (Value, error) {
 			}
 			return repeat(a, b)
 		}
+	case opSub:
+		if a.k == kSet && b.k == kSet {
+			return setOp(op, a.r.(*set), b.r.(*set)), nil
+		}
 	case opMod:
 		if a.k == kStr {
 			return none, pyErr("TypeError: formatting strings with %% is not supported")
 		}
 	}
 	return none, pyErr("TypeError: unsupported operand type(s) for %s: '%s' and '%s'", op, typeName(a), typeName(b))
+}
+
+// setOp is set union (|), intersection (&), difference (-) and symmetric
+// difference (^). Items keep the order they have in x, then y.
+func setOp(op binOp, x, y *set) Value {
+	out := &set{}
+	for _, e := range x.items {
+		in := setHas(y, e, 1)
+		if op == opBitOr || (op == opBitAnd) == in {
+			out.items = append(out.items, e)
+		}
+	}
+	if op == opBitOr || op == opBitXor {
+		for _, e := range y.items {
+			if !setHas(x, e, 1) {
+				out.items = append(out.items, e)
+			}
+		}
+	}
+	return Value{k: kSet, r: out}
 }
 
 // smallArith computes op on two int64s; ok is false when the result does not

@@ -330,8 +330,8 @@ func contains(container, x Value) (bool, error) {
 		}
 		return false, nil
 	case kDict, kSet:
-		if !hashable(x) {
-			return false, pyErr("TypeError: unhashable type: '%s'", typeName(x))
+		if err := unhashable(x); err != nil {
+			return false, err
 		}
 		if container.k == kSet {
 			return setHas(container.r.(*set), x, 1), nil

@@ -24,7 +24,7 @@
 //   - Comparisons == != < <= > >= in, not in, is, is not, chained (0 < x < 10
 //     evaluates x once).
 //   - Arithmetic + - * / // % ** and unary - + ~, bitwise & | ^ << >> on
-//     ints, with Python's semantics (see below).
+//     ints, with Python's semantics (see below); | & - ^ on sets.
 //   - Conditional expressions a if c else b.
 //   - Subscripts x[i] (negative indices count from the end), slices
 //     x[lo:hi:step] on lists, tuples and strings, x[i, j] (a tuple key).
@@ -102,7 +102,11 @@
 //   - a.b reads struct fields and map keys; Python has attributes on objects
 //     and none on dicts. Attributes of built-in types (.real, .lower) and
 //     method calls are refused or raise AttributeError.
-//   - str % args (printf-style formatting) raises TypeError.
+//   - str % args (printf-style formatting) and dict | dict (merge) raise
+//     TypeError.
+//   - Comprehensions and generator expressions are refused, though Python
+//     runs those whose body reads only their own loop variables (Burr
+//     evaluates the body in a scope without the state).
 //   - Go maps have no order: iterating a Go map, or printing it with str(),
 //     visits its keys sorted. Dicts and sets the expression builds keep their
 //     insertion order; Python orders a set by hash.

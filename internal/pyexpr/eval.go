@@ -238,8 +238,8 @@ func (p *Program) evalAll(kids []*node, vars []any) ([]Value, error) {
 func newSet(its []Value) (Value, error) {
 	s := &set{}
 	for _, v := range its {
-		if !hashable(v) {
-			return none, pyErr("TypeError: unhashable type: '%s'", typeName(v))
+		if err := unhashable(v); err != nil {
+			return none, err
 		}
 		if !setHas(s, v, 1) {
 			s.items = append(s.items, v)
@@ -255,8 +255,8 @@ func newDict(kv []Value) (Value, error) {
 outer:
 	for i := 0; i < len(kv); i += 2 {
 		k, v := kv[i], kv[i+1]
-		if !hashable(k) {
-			return none, pyErr("TypeError: unhashable type: '%s'", typeName(k))
+		if err := unhashable(k); err != nil {
+			return none, err
 		}
 		for j, old := range d.keys {
 			if equal(old, k, 1) {

@@ -205,8 +205,8 @@ func index(v, key Value) (Value, error) {
 		}
 		return item(v, i), nil
 	case kDict:
-		if !hashable(key) {
-			return none, pyErr("TypeError: unhashable type: '%s'", typeName(key))
+		if err := unhashable(key); err != nil {
+			return none, err
 		}
 		if x, ok := dictGet(v, key, 1); ok {
 			return x, nil

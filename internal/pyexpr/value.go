@@ -242,17 +242,18 @@ func typeName(v Value) string {
 	return reflect.TypeOf(v.r).String()
 }
 
-// hashable reports whether Python could use v as a dict key or set item.
-func hashable(v Value) bool {
+// unhashable checks that Python could use v as a dict key or set item,
+// returning Python's TypeError if not.
+func unhashable(v Value) error {
 	switch v.k {
 	case kList, kDict, kSet:
-		return false
+		return pyErr("TypeError: unhashable type: '%s'", typeName(v))
 	case kTuple:
 		for _, e := range v.r.([]Value) {
-			if !hashable(e) {
-				return false
+			if err := unhashable(e); err != nil {
+				return err
 			}
 		}
 	}
-	return true
+	return nil
 }
