@@ -107,9 +107,6 @@ func (p *Program) Keys() []string {
 // Compiling the canonical form gives a Program with the same canonical form.
 func (p *Program) String() string { return p.root.String() }
 
-// Source returns the expression as given to Compile.
-func (p *Program) Source() string { return p.src }
-
 // Eval evaluates the expression. vars holds the value of each of Names(),
 // in that order: a Go value (see the package documentation for how Go
 // values are read) or Missing{}. Errors are *Error values.

@@ -303,7 +303,7 @@ func sliceOf(v, lo, hi, step Value) (Value, error) {
 		runes = []rune(v.s)
 		n = len(runes)
 	}
-	start, stop, count := adjustSlice(n, start, stop, st)
+	start, count := adjustSlice(n, start, stop, st)
 	if v.k == kStr {
 		if runes == nil && st == 1 {
 			return strV(v.s[start : start+count]), nil
@@ -325,9 +325,10 @@ func sliceOf(v, lo, hi, step Value) (Value, error) {
 	return Value{k: v.k, r: out}, nil
 }
 
-// adjustSlice clips slice bounds to a sequence of length n and counts the
-// elements selected, as CPython's PySlice_AdjustIndices does.
-func adjustSlice(n, start, stop, step int) (int, int, int) {
+// adjustSlice clips slice bounds to a sequence of length n and returns the
+// first index and the number of elements selected, as CPython's
+// PySlice_AdjustIndices does.
+func adjustSlice(n, start, stop, step int) (first, count int) {
 	clip := func(i int) int {
 		if i < 0 {
 			i += n
@@ -348,11 +349,11 @@ func adjustSlice(n, start, stop, step int) (int, int, int) {
 	start, stop = clip(start), clip(stop)
 	switch {
 	case step < 0 && stop < start:
-		return start, stop, (start-stop-1)/(-step) + 1
+		return start, (start-stop-1)/(-step) + 1
 	case step > 0 && start < stop:
-		return start, stop, (stop-start-1)/step + 1
+		return start, (stop-start-1)/step + 1
 	}
-	return start, stop, 0
+	return start, 0
 }
 
 // attr reads attribute name: the field of a Go struct (by its JSON name or

@@ -55,10 +55,9 @@ func boolV(b bool) Value {
 	return valFalse
 }
 
-func intV(i int64) Value        { return Value{k: kInt, n: uint64(i)} }
-func floatV(f float64) Value    { return Value{k: kFloat, n: math.Float64bits(f)} }
-func strV(s string) Value       { return Value{k: kStr, s: s} }
-func listV(items []Value) Value { return Value{k: kList, r: items} }
+func intV(i int64) Value     { return Value{k: kInt, n: uint64(i)} }
+func floatV(f float64) Value { return Value{k: kFloat, n: math.Float64bits(f)} }
+func strV(s string) Value    { return Value{k: kStr, s: s} }
 
 // bigV returns b as an int Value, small when it fits in an int64.
 func bigV(b *big.Int) Value {
