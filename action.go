@@ -101,6 +101,7 @@ type Action struct {
 	sst StreamingStructAction
 
 	par      *parallelOptions // fan-out settings (MaxConcurrency and the others)
+	ctl      *execControl     // retry policy and timeouts, nil when none is set
 	problems []string         // build errors, reported by NewGraph
 }
 

@@ -41,6 +41,10 @@ type Application struct {
 	// state is stale, and every later call fails until it is rebuilt.
 	conflict error
 
+	// routed is a failed step an error transition handed to its handler,
+	// which the next step runs.
+	routed *routed
+
 	busy  atomic.Bool
 	state atomic.Pointer[State] // the committed state, swapped whole
 	cur   int                   // index of the action in state's PriorStep, or -1
@@ -55,6 +59,11 @@ type StepResult struct {
 	Result Result
 	// State is the application's state afterwards.
 	State State
+	// Handled is set when Action failed and an error transition
+	// ([Sources.OnError]) took the failure over: the step was recorded as
+	// failed, State is unchanged, and the next step runs the handler named
+	// in Handled.HandledBy. The call itself goes on without an error.
+	Handled *ActionError
 }
 
 // New builds an Application from options. It validates the graph, loads state
@@ -170,6 +179,9 @@ func (app *Application) SpawningParent() *StepRef { return app.spawning }
 // NextAction returns the action the next step would run, or nil when no
 // transition matches.
 func (app *Application) NextAction() (*Action, error) {
+	if rt := app.routed; rt != nil {
+		return app.graph.actions[rt.to], nil
+	}
 	s := app.State()
 	prior, ok := s.PriorStep()
 	if !ok {
@@ -205,6 +217,9 @@ func (app *Application) release() { app.busy.Store(false) }
 // nextIndex evaluates the transitions from the prior step; panics in
 // conditions become errors.
 func (app *Application) nextIndex(s State) (next int, err error) {
+	if app.routed != nil {
+		return app.routed.to, nil
+	}
 	if app.cur < 0 {
 		return app.entry, nil
 	}
@@ -275,6 +290,9 @@ func (app *Application) stepNext(ctx context.Context, in Inputs) (StepResult, er
 	}
 	a := app.graph.actions[i]
 	r, err := app.runStep(ctx, i, in)
+	if ae := handledBy(err); ae != nil {
+		return StepResult{Action: a, State: app.State(), Handled: ae}, nil
+	}
 	return StepResult{Action: a, Result: r, State: app.State()}, err
 }
 
@@ -290,7 +308,8 @@ func (app *Application) runStep(ctx context.Context, i int, given Inputs) (Resul
 	if seq < 0 {
 		return nil, app.sequenceOverflow(a)
 	}
-	sc := &stepContext{Context: ctx, app: app, seq: seq, action: a}
+	sc := &stepContext{Context: ctx, app: app, seq: seq, action: a, attempt: 1}
+	app.takeRouted(sc, i)
 	var start time.Time
 	if len(app.hooks.preStep) > 0 || len(app.hooks.postStep) > 0 {
 		start = time.Now()
@@ -300,12 +319,26 @@ func (app *Application) runStep(ctx context.Context, i int, given Inputs) (Resul
 	var after State
 	if err == nil {
 		r, after, err = app.execute(sc, a, before, in, nil)
+		if err != nil && a.ctl != nil && a.ctl.retry != nil {
+			r, after, err = app.retrySteps(ctx, sc, a, before, in, err, start)
+		}
 	}
 	if err == nil && done(ctx) {
 		// The action finished but the caller gave up meanwhile: report it.
 		err = context.Cause(ctx)
 	}
 	return app.finishStep(ctx, sc, i, before, after, r, err, start)
+}
+
+// takeRouted hands the failure an error transition routed to the action at
+// index i to its step, and clears it: whatever runs next has taken it.
+func (app *Application) takeRouted(sc *stepContext, i int) {
+	if rt := app.routed; rt != nil {
+		if rt.to == i {
+			sc.handled = rt.err
+		}
+		app.routed = nil
+	}
 }
 
 // done reports whether ctx is cancelled, without the lock ctx.Err takes.
@@ -357,7 +390,11 @@ func (app *Application) execute(sc *stepContext, a *Action, before State, in Inp
 				err = &PanicError{Value: p, Stack: debug.Stack()}
 			}
 		}()
-		r, after, err = a.run(sc, before, in, yield)
+		if c := a.ctl; c != nil && (c.timeout > 0 || c.itemTimeout > 0) {
+			r, after, err = c.runAttempt(sc, a, before, in, yield)
+		} else {
+			r, after, err = a.run(sc, before, in, yield)
+		}
 	}()
 	if err == nil {
 		err = a.checkWrites(before, after)
@@ -367,6 +404,24 @@ func (app *Application) execute(sc *stepContext, a *Action, before State, in Inp
 	}
 	after.adoptInternal(&before, a.name) // the action's keys, the framework's internal keys
 	return r, after, nil
+}
+
+// retrySteps runs the attempts after a failed first one, as the action's
+// retry policy says, and returns the last attempt's outcome.
+func (app *Application) retrySteps(ctx context.Context, sc *stepContext, a *Action, before State, in Inputs, err error, start time.Time) (Result, State, error) {
+	p := a.ctl.retry
+	if start.IsZero() {
+		start = time.Now()
+	}
+	for p.retryable(ctx, err, sc.attempt) && app.retryWait(ctx, sc, p, err, start) {
+		start = time.Now()
+		var r Result
+		var after State
+		if r, after, err = app.execute(sc, a, before, in, nil); err == nil {
+			return r, after, nil
+		}
+	}
+	return nil, State{}, err
 }
 
 // drainYield discards the items of a streaming action run as an ordinary step,
@@ -402,6 +457,10 @@ func drainYield(ctx context.Context) Yield {
 // failed).
 func (app *Application) finishStep(ctx context.Context, sc *stepContext, i int, before, after State, r Result, err error, start time.Time) (Result, error) {
 	a := app.graph.actions[i]
+	handler := -1
+	if err != nil && len(app.graph.onErr[i]) > 0 {
+		handler = app.route(ctx, i, err)
+	}
 	var end time.Time
 	if len(app.hooks.postStep) > 0 || app.persister != nil {
 		end = time.Now()
@@ -412,6 +471,7 @@ func (app *Application) finishStep(ctx context.Context, sc *stepContext, i int, 
 			saved = before
 		}
 		if serr := app.save(ctx, sc.seq, a, saved, err == nil, end); serr != nil {
+			handler = -1
 			if err == nil {
 				err = serr
 			} else {
@@ -427,14 +487,19 @@ func (app *Application) finishStep(ctx context.Context, sc *stepContext, i int, 
 	var herr error
 	if len(app.hooks.postStep) > 0 {
 		e := &app.endEvt
-		*e = StepEnd{AppContext: sc.appContext(), State: after, Result: r, Err: err, Start: start, Time: end}
+		*e = StepEnd{AppContext: sc.appContext(), State: after, Result: r, Err: err, Start: start, Time: end, Attempt: sc.attempt}
 		herr = stepHookErr(StagePostRunStep, sc, callHooks(sc, app.hooks.postStep, e, PostRunStepHook.PostRunStep))
 		*e = StepEnd{} // keep nothing of the step alive
 	}
 	sc.state = after
 	if err != nil {
 		app.commit(&sc.state, app.cur)
-		err = &ActionError{Action: a.name, SequenceID: sc.seq, Err: err}
+		ae := &ActionError{Action: a.name, SequenceID: sc.seq, Err: err}
+		if handler >= 0 {
+			ae.HandledBy = app.graph.actions[handler].name
+			app.routed = &routed{to: handler, err: ae}
+		}
+		err = ae
 		if herr != nil {
 			err = errors.Join(err, herr)
 		}
@@ -579,6 +644,9 @@ func (app *Application) loopHalts(ctx context.Context, h halts, in Inputs, each 
 		}
 		r, err := app.runStep(ctx, next, in)
 		last = StepResult{Action: app.graph.actions[next], Result: r, State: app.State()}
+		if ae := handledBy(err); ae != nil {
+			last.Handled, err = ae, nil
+		}
 		if err != nil {
 			if each != nil && Committed(err) {
 				each(last, err)

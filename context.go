@@ -26,6 +26,9 @@ type stepContext struct {
 	seq    int
 	action *Action
 
+	attempt int          // 1-based, the attempt of the action running
+	handled *ActionError // the failure an error transition routed here, or nil
+
 	state  State       // the state the step committed; app.state points here
 	stream *streamCore // the stream the step feeds, if it streams
 

@@ -58,6 +58,9 @@ type ActionError struct {
 	Action     string
 	SequenceID int
 	Err        error
+	// HandledBy names the handler an error transition ([Sources.OnError])
+	// handed the failure to, or is "".
+	HandledBy string
 }
 
 func (e *ActionError) Error() string {

@@ -14,6 +14,10 @@ type Transition struct {
 	From      []string
 	To        string
 	Condition Condition
+	// OnError, when not nil, makes this an error transition
+	// ([Sources.OnError]): taken when the source action fails with an error
+	// it accepts. Condition is then ignored.
+	OnError func(error) bool
 }
 
 // Sources is the left side of a transition, returned by From.
@@ -48,6 +52,7 @@ type Graph struct {
 	index       map[string]int
 	transitions []Transition // one source each, in declaration order
 	out         [][]edge     // outgoing edges per action index, in declaration order
+	onErr       [][]errEdge  // error transitions per action index, in declaration order
 }
 
 // NewGraph validates actions and transitions and returns the graph. Every
@@ -78,6 +83,7 @@ func NewGraph(actions []*Action, transitions ...Transition) (*Graph, error) {
 		g.actions = append(g.actions, a)
 	}
 	g.out = make([][]edge, len(g.actions))
+	g.onErr = make([][]errEdge, len(g.actions))
 	hasDefault := map[string]bool{}
 	for _, t := range transitions {
 		if t.Condition.eval == nil && t.Condition.err == nil {
@@ -97,6 +103,13 @@ func NewGraph(actions []*Action, transitions ...Transition) (*Graph, error) {
 			fi, okFrom := g.index[from]
 			if !okFrom {
 				problems = append(problems, fmt.Sprintf("transition source %q not found in actions", from))
+				continue
+			}
+			if t.OnError != nil {
+				if okTo {
+					g.transitions = append(g.transitions, Transition{From: []string{from}, To: t.To, Condition: t.Condition, OnError: t.OnError})
+					g.onErr[fi] = append(g.onErr[fi], errEdge{to: to, match: t.OnError})
+				}
 				continue
 			}
 			if t.Condition.isDefault {

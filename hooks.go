@@ -127,6 +127,9 @@ type StepEnd struct {
 	Err    error
 	Start  time.Time
 	Time   time.Time
+	// Attempt is how many times the action ran in this step: 1, or more
+	// under a [RetryPolicy] (the earlier attempts failed).
+	Attempt int
 }
 
 // PostRunStepHook is called after a step's outcome is decided and saved,
@@ -206,6 +209,7 @@ type hookSet struct {
 	preSpan    []PreStartSpanHook
 	postSpan   []PostEndSpanHook
 	attrs      []DoLogAttributesHook
+	attempt    []FailedAttemptHook
 }
 
 func (h *hookSet) add(v any) error {
@@ -252,6 +256,10 @@ func (h *hookSet) add(v any) error {
 	}
 	if x, ok := v.(DoLogAttributesHook); ok {
 		h.attrs = append(h.attrs, x)
+		n++
+	}
+	if x, ok := v.(FailedAttemptHook); ok {
+		h.attempt = append(h.attempt, x)
 		n++
 	}
 	if n == 0 {

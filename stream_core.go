@@ -310,7 +310,23 @@ func (s *streamCore) drive(consumer func(any) bool) {
 			s.finish(nil, State{}, &PanicError{Value: p, Stack: debug.Stack()})
 		}
 	}()
-	r, after, err := s.action.run(s.sc, s.before, s.in, yield)
+	var r Result
+	var after State
+	var err error
+	if c := s.action.ctl; c == nil {
+		r, after, err = s.action.run(s.sc, s.before, s.in, yield)
+	} else {
+		start := s.start
+		for {
+			r, after, err = c.runAttempt(s.sc, s.action, s.before, s.in, yield)
+			// A retry must not repeat an item the consumer has seen.
+			if err == nil || c.retry == nil || s.items > 0 || gone || s.hookErr != nil || s.interrupt.Load() != 0 ||
+				!c.retry.retryable(s.parent, err, s.sc.attempt) || !app.retryWait(s.sc, s.sc, c.retry, err, start) {
+				break
+			}
+			start = time.Now()
+		}
+	}
 	returned = true
 	s.finish(r, after, err)
 }
@@ -439,10 +455,10 @@ func (app *Application) startStream(ctx context.Context, i int, given Inputs, m 
 	a := app.graph.actions[i]
 	if !a.Streaming() {
 		r, err := app.runStep(ctx, i, given)
-		if err != nil {
+		if err != nil && handledBy(err) == nil {
 			return nil, err
 		}
-		return passThrough(a, r, app.State(), nil), nil
+		return passThrough(a, r, app.State(), err), nil
 	}
 	in, err := a.inputsFor(given)
 	if err != nil {
@@ -455,7 +471,8 @@ func (app *Application) startStream(ctx context.Context, i int, given Inputs, m 
 	actx, cancel := context.WithCancelCause(ctx)
 	s := &streamCore{app: app, action: a, idx: i, cancel: cancel, parent: ctx, before: before, in: in,
 		start: time.Now(), owns: owns, method: m, done: make(chan struct{})}
-	s.sc = &stepContext{Context: actx, app: app, seq: seq, action: a, stream: s}
+	s.sc = &stepContext{Context: actx, app: app, seq: seq, action: a, stream: s, attempt: 1}
+	app.takeRouted(s.sc, i)
 	s.hookErr = app.preStep(s.sc, before, in, s.start)
 	if len(app.hooks.preStream) > 0 {
 		e := &StreamStart{AppContext: s.sc.appContext(), Time: s.start}
@@ -508,6 +525,9 @@ func (app *Application) streamIterate(ctx context.Context, rc *runConfig, yield 
 		}
 		_, _, err = s.Get()
 		runtime.KeepAlive(handle) // no cleanup may close the stream while it drains here
+		if handledBy(err) != nil {
+			err = nil // an error transition goes on to its handler
+		}
 		if err != nil {
 			return false, err
 		}

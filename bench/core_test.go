@@ -6,6 +6,7 @@ import (
 	"context"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/burrgo/burr"
 )
@@ -13,7 +14,7 @@ import (
 var counterKey = burr.Key[int]("counter")
 
 // w1Graph is the W1 loop graph: increment until counter >= n, then done.
-func w1Graph(tb testing.TB, n int) *burr.Graph {
+func w1Graph(tb testing.TB, n int, opts ...burr.ActionOption) *burr.Graph {
 	tb.Helper()
 	inc := burr.NewAction("increment", func(_ context.Context, s burr.State) (burr.State, error) {
 		c, err := counterKey.Get(s)
@@ -21,9 +22,9 @@ func w1Graph(tb testing.TB, n int) *burr.Graph {
 			return s, err
 		}
 		return counterKey.Set(s, c+1), nil
-	}, burr.Reads("counter"), burr.Writes("counter"))
+	}, append([]burr.ActionOption{burr.Reads("counter"), burr.Writes("counter")}, opts...)...)
 	done := burr.NewAction("done", func(_ context.Context, s burr.State) (burr.State, error) { return s, nil },
-		burr.Reads("counter"))
+		append([]burr.ActionOption{burr.Reads("counter")}, opts...)...)
 	g, err := burr.NewGraph([]*burr.Action{inc, done},
 		burr.From("increment").To("done", burr.Predicate("counter >= N", []string{"counter"},
 			func(s burr.State) bool { return counterKey.Or(s, 0) >= n })),
@@ -55,12 +56,21 @@ func checkW1(tb testing.TB, res burr.StepResult, n int) {
 // BenchmarkW1 is the step overhead of a 10,001-step loop graph.
 func BenchmarkW1(b *testing.B) { benchW1(b, 10_000, nil) }
 
+// BenchmarkW1Retry is W1 with a retry policy on every action that never
+// triggers: what a configured policy costs per step.
+func BenchmarkW1Retry(b *testing.B) {
+	benchW1g(b, w1Graph(b, 10_000, burr.Retry(burr.RetryPolicy{Attempts: 3, Backoff: time.Millisecond})), 10_000, nil)
+}
+
 // benchW1 runs the W1 loop graph to n, reporting per step. setup, when not
 // nil, gives each repetition's extra options and a function to run after it;
 // both are untimed.
 func benchW1(b *testing.B, n int, setup func(b *testing.B, run int) ([]burr.Option, func())) {
+	benchW1g(b, w1Graph(b, n), n, setup)
+}
+
+func benchW1g(b *testing.B, g *burr.Graph, n int, setup func(b *testing.B, run int) ([]burr.Option, func())) {
 	ctx := context.Background()
-	g := w1Graph(b, n)
 	var m meter
 	for run := 0; b.Loop(); run++ {
 		b.StopTimer()

@@ -34,6 +34,12 @@ type Handler struct {
 	Reply func(messages []llm.Message) []string
 	// Delay is the pause before each piece.
 	Delay time.Duration
+	// FailFirst makes the first FailFirst requests fail at once with HTTP
+	// FailStatus (503 Service Unavailable when zero) and an error body, as
+	// an overloaded service does; the requests after them are answered.
+	// Failed requests are recorded too.
+	FailFirst  int
+	FailStatus int
 
 	mu       sync.Mutex
 	requests []Request
@@ -67,7 +73,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.mu.Lock()
 	h.requests = append(h.requests, Request{Model: body.Model, Messages: body.Messages, Stream: body.Stream, Authorization: r.Header.Get("Authorization")})
+	fail := len(h.requests) <= h.FailFirst
 	h.mu.Unlock()
+	if fail {
+		status := h.FailStatus
+		if status == 0 {
+			status = http.StatusServiceUnavailable
+		}
+		WriteError(w, status, "server_error", "the service is overloaded, try again")
+		return
+	}
 	var pieces []string
 	if h.Reply != nil {
 		pieces = h.Reply(body.Messages)
