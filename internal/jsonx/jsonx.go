@@ -17,6 +17,7 @@ package jsonx
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -24,21 +25,83 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Marshal returns the compact encoding of v.
 func Marshal(v any) ([]byte, error) { return Append(nil, v) }
 
-// maxDepth bounds nesting, so that a value that contains itself is an error
-// rather than a stack overflow.
-const maxDepth = 1000
+// ErrContainsItself is wrapped by the errors of Append and Text for a value
+// that contains itself: a map or slice that holds itself, directly or
+// deeper down, or a pointer that leads back to where it was met. Such a
+// value has no JSON encoding, and no finite text.
+var ErrContainsItself = errors.New("value contains itself")
+
+// errTooDeep is the error of Append for a value nested more than maxDepth
+// levels deep.
+var errTooDeep = fmt.Errorf("value nested more than %d levels deep", maxDepth)
+
+const (
+	// maxDepth bounds nesting: a value that contains itself in a way not
+	// detected (through a json.Marshaler) is an error rather than a stack
+	// overflow.
+	maxDepth = 1000
+	// cycleCheckDepth is the depth from which Append looks for maps and
+	// slices that contain themselves. Values are rarely nested this deep, so
+	// that the check costs nothing on the common path, and a value that
+	// contains itself is found after a few dozen levels.
+	cycleCheckDepth = 32
+)
+
+// ref identifies a map or a slice while it is being encoded.
+type ref struct {
+	p uintptr
+	n int
+}
+
+// encoder holds the maps and slices being encoded, from cycleCheckDepth on.
+type encoder struct{ open map[ref]bool }
+
+// enter records that the map or slice r, which is v, is being encoded; it
+// fails when r is already being encoded, further up: the value contains
+// itself. leave is to be called when r is done (after an error it need not:
+// the encoder is not used again). Both are called from cycleCheckDepth on
+// only.
+func (e *encoder) enter(r ref, v any) error {
+	if r.p == 0 {
+		return nil // empty: holds nothing
+	}
+	if e.open == nil {
+		e.open = make(map[ref]bool)
+	}
+	if e.open[r] {
+		return fmt.Errorf("%w: a %T holds itself", ErrContainsItself, v)
+	}
+	e.open[r] = true
+	return nil
+}
+
+func (e *encoder) leave(r ref) { delete(e.open, r) }
+
+// within wraps the error of an element with where it was met, except for the
+// errors of a value that contains itself or is too deep, which would repeat
+// that at every level.
+func within(err error, format string, arg any) error {
+	if errors.Is(err, ErrContainsItself) || errors.Is(err, errTooDeep) {
+		return err
+	}
+	return fmt.Errorf(format+": %w", arg, err)
+}
 
 // Append appends the compact encoding of v to buf.
-func Append(buf []byte, v any) ([]byte, error) { return appendDepth(buf, v, 0) }
+func Append(buf []byte, v any) ([]byte, error) {
+	var e encoder
+	return e.append(buf, v, 0)
+}
 
-func appendDepth(buf []byte, v any, depth int) ([]byte, error) {
+func (e *encoder) append(buf []byte, v any, depth int) ([]byte, error) {
 	if depth > maxDepth {
-		return buf, fmt.Errorf("value nested more than %d levels deep (does it contain itself?)", maxDepth)
+		return buf, errTooDeep
 	}
 	switch x := v.(type) {
 	case nil:
@@ -72,19 +135,9 @@ func appendDepth(buf []byte, v any, depth int) ([]byte, error) {
 		}
 		return compactInto(buf, x)
 	case map[string]any:
-		return appendMap(buf, x, depth)
+		return e.appendMap(buf, x, depth)
 	case []any:
-		buf = append(buf, '[')
-		for i, e := range x {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			var err error
-			if buf, err = appendDepth(buf, e, depth+1); err != nil {
-				return buf, fmt.Errorf("index %d: %w", i, err)
-			}
-		}
-		return append(buf, ']'), nil
+		return e.appendList(buf, x, depth)
 	case []string:
 		buf = append(buf, '[')
 		for i, e := range x {
@@ -121,20 +174,38 @@ func appendDepth(buf []byte, v any, depth int) ([]byte, error) {
 			return append(buf, "null"...), nil
 		}
 		if rv.Type().Elem().Kind() != reflect.Uint8 {
+			var r ref
+			if rv.Kind() == reflect.Slice {
+				r = ref{p: rv.Pointer(), n: rv.Len()}
+			}
+			if depth >= cycleCheckDepth {
+				if err := e.enter(r, v); err != nil {
+					return buf, err
+				}
+			}
 			buf = append(buf, '[')
 			for i := range rv.Len() {
 				if i > 0 {
 					buf = append(buf, ',')
 				}
 				var err error
-				if buf, err = appendDepth(buf, rv.Index(i).Interface(), depth+1); err != nil {
-					return buf, err
+				if buf, err = e.append(buf, rv.Index(i).Interface(), depth+1); err != nil {
+					return buf, within(err, "index %d", i)
 				}
+			}
+			if depth >= cycleCheckDepth {
+				e.leave(r)
 			}
 			return append(buf, ']'), nil
 		}
 	case reflect.Map:
 		if rv.Type().Key().Kind() == reflect.String && !rv.IsNil() {
+			r := ref{p: rv.Pointer()}
+			if depth >= cycleCheckDepth {
+				if err := e.enter(r, v); err != nil {
+					return buf, err
+				}
+			}
 			keys := rv.MapKeys()
 			slices.SortFunc(keys, func(a, b reflect.Value) int {
 				switch {
@@ -153,9 +224,12 @@ func appendDepth(buf []byte, v any, depth int) ([]byte, error) {
 				buf = AppendString(buf, k.String())
 				buf = append(buf, ':')
 				var err error
-				if buf, err = appendDepth(buf, rv.MapIndex(k).Interface(), depth+1); err != nil {
-					return buf, err
+				if buf, err = e.append(buf, rv.MapIndex(k).Interface(), depth+1); err != nil {
+					return buf, within(err, "key %q", k.String())
 				}
+			}
+			if depth >= cycleCheckDepth {
+				e.leave(r)
 			}
 			return append(buf, '}'), nil
 		}
@@ -174,7 +248,14 @@ func appendDepth(buf []byte, v any, depth int) ([]byte, error) {
 }
 
 // appendMap writes m with its keys in the order SortedKeys gives.
-func appendMap(buf []byte, m map[string]any, depth int) ([]byte, error) {
+func (e *encoder) appendMap(buf []byte, m map[string]any, depth int) ([]byte, error) {
+	if depth >= cycleCheckDepth {
+		r := ref{p: reflect.ValueOf(m).Pointer()}
+		if err := e.enter(r, m); err != nil {
+			return buf, err
+		}
+		defer e.leave(r)
+	}
 	keys := KeyOrder(m)
 	if keys == nil || len(keys) != len(m) || !hasAll(m, keys) {
 		keys = SortedKeys(m)
@@ -187,11 +268,32 @@ func appendMap(buf []byte, m map[string]any, depth int) ([]byte, error) {
 		buf = AppendString(buf, k)
 		buf = append(buf, ':')
 		var err error
-		if buf, err = appendDepth(buf, m[k], depth+1); err != nil {
-			return buf, fmt.Errorf("key %q: %w", k, err)
+		if buf, err = e.append(buf, m[k], depth+1); err != nil {
+			return buf, within(err, "key %q", k)
 		}
 	}
 	return append(buf, '}'), nil
+}
+
+func (e *encoder) appendList(buf []byte, list []any, depth int) ([]byte, error) {
+	if depth >= cycleCheckDepth {
+		r := ref{p: uintptr(unsafe.Pointer(unsafe.SliceData(list))), n: len(list)}
+		if err := e.enter(r, list); err != nil {
+			return buf, err
+		}
+		defer e.leave(r)
+	}
+	buf = append(buf, '[')
+	for i, el := range list {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		var err error
+		if buf, err = e.append(buf, el, depth+1); err != nil {
+			return buf, within(err, "index %d", i)
+		}
+	}
+	return append(buf, ']'), nil
 }
 
 func hasAll(m map[string]any, keys []string) bool {

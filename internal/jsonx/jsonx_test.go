@@ -2,6 +2,8 @@ package jsonx
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -101,5 +103,108 @@ func TestToPydantic(t *testing.T) {
 	plain := []byte(`{"a":1.5,"b":"x"}`)
 	if got := ToPydantic(plain); &got[0] != &plain[0] {
 		t.Error("rewrote a line without negative exponents")
+	}
+}
+
+// selfMap returns a map that holds itself under "self".
+func selfMap() map[string]any {
+	m := map[string]any{"n": 1}
+	m["self"] = m
+	return m
+}
+
+type node struct {
+	Name string
+	Next *node
+	M    map[string]any
+}
+
+type selfStringer map[string]any
+
+func (s selfStringer) String() string { return "a stringer" }
+
+// Values that contain themselves are an error wrapping ErrContainsItself, with
+// a short message, for Append; Text gives a placeholder instead of
+// recursing without end as fmt.Sprint does.
+func TestContainsItself(t *testing.T) {
+	slice := []any{1, nil}
+	slice[1] = slice
+	ring := &node{Name: "a"}
+	ring.Next = &node{Name: "b", Next: ring}
+	inStruct := node{M: map[string]any{}}
+	inStruct.M["back"] = []any{inStruct.M}
+	typed := map[string][]any{}
+	typed["x"] = []any{typed}
+	deep := selfMap()
+	for range 100 {
+		deep = map[string]any{"d": deep}
+	}
+	cases := []struct {
+		name string
+		v    any
+	}{
+		{"map", selfMap()},
+		{"slice", slice},
+		{"pointers", ring},
+		{"map in a struct", inStruct},
+		{"typed map", typed},
+		{"deep down", []any{1, deep}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Marshal(c.v)
+			if err == nil {
+				t.Fatal("encoded")
+			}
+			if c.name != "pointers" && c.name != "map in a struct" { // encoding/json's own cycle error
+				if !errors.Is(err, ErrContainsItself) || len(err.Error()) > 200 {
+					t.Errorf("Marshal: %v", err)
+				}
+			}
+			text, err := Text(c.v)
+			if !errors.Is(err, ErrContainsItself) {
+				t.Errorf("Text: %q, %v", text, err)
+			}
+			if want := fmt.Sprintf("<%T that contains itself>", c.v); text != want {
+				t.Errorf("Text = %q, want %q", text, want)
+			}
+		})
+	}
+}
+
+// Text is fmt.Sprint for values that do not contain themselves, even when
+// they hold the same value in several places, and leaves values with a
+// String method to it.
+func TestText(t *testing.T) {
+	shared := map[string]any{"k": []any{1, 2}}
+	dag := []any{shared, shared, map[string]any{"again": shared}}
+	ch := make(chan int)
+	for _, v := range []any{dag, ch, func() {}, &node{Name: "x", Next: &node{Name: "y"}}, nil, 3} {
+		got, err := Text(v)
+		if err != nil || got != fmt.Sprint(v) {
+			t.Errorf("Text(%v) = %q, %v; want %q", v, got, err, fmt.Sprint(v))
+		}
+	}
+	s := selfStringer{}
+	s["me"] = s
+	if got, err := Text(s); err != nil || got != "a stringer" {
+		t.Errorf("Text(stringer) = %q, %v", got, err)
+	}
+	var deep any = 1
+	for range maxTextDepth + 10 {
+		deep = []any{deep}
+	}
+	if got, err := Text(deep); err == nil || errors.Is(err, ErrContainsItself) || got != "<[]interface {} nested too deep>" {
+		t.Errorf("Text(too deep) = %q, %v", got, err)
+	}
+}
+
+// Looking for values that contain themselves costs nothing on the common
+// path: shallow values encode without allocating.
+func TestAppendAllocs(t *testing.T) {
+	var v any = []any{"a", 1, 2.5, []any{true, nil, []any{"x"}}}
+	buf := make([]byte, 0, 256)
+	if n := testing.AllocsPerRun(100, func() { buf, _ = Append(buf[:0], v) }); n != 0 {
+		t.Errorf("Append allocates %v times", n)
 	}
 }
