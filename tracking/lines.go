@@ -9,28 +9,41 @@ import (
 
 	"github.com/burrgo/burr"
 	"github.com/burrgo/burr/internal/jsonx"
+	"github.com/burrgo/burr/internal/trackfile"
 )
 
 // This file encodes the lines of log.jsonl and children.jsonl exactly as
 // Burr's pydantic models dump them (spec §6.3, §6.5, §6.6): compact JSON,
-// "type" first, then the model's fields in declaration order. Every encoder
-// appends to a caller-owned buffer, so a line costs no allocation of its own
-// beyond what encoding user values needs.
+// "type" first, then the fields of the trackfile models in their order.
+// Every encoder appends to a caller-owned buffer, so a line costs no
+// allocation of its own beyond what encoding user values needs.
+//
+// The encoders of lines holding the user's values (inputs, results, states,
+// attributes) take a bad *error (which may be nil): a value that can be
+// written neither as JSON nor as text is written as a placeholder, and *bad,
+// unless already set, says which one.
 
 // appendValue appends v as JSON. A value JSON cannot hold (a channel, a
 // function, a type whose MarshalJSON fails) is written as its fmt.Sprint text,
-// as Burr's serde falls back to str(value).
-func appendValue(buf []byte, v any) []byte {
+// as Burr's serde falls back to str(value). A value that contains itself
+// (jsonx.Text) is written as a placeholder, and reported in *bad as the value
+// of what key (an input, a result or state key, an attribute) of the step seq.
+func appendValue(buf []byte, v any, bad *error, seq int, what, key string) []byte {
 	start := len(buf)
 	out, err := jsonx.Append(buf, v)
-	if err != nil {
-		return jsonx.AppendString(buf[:start], fmt.Sprint(v))
+	if err == nil {
+		return out
 	}
-	return out
+	text, err := jsonx.Text(v)
+	if err != nil && bad != nil && *bad == nil {
+		*bad = fmt.Errorf("step %d: %s %q: %w; written as %q", seq, what, key, err, text)
+	}
+	return jsonx.AppendString(buf[:start], text)
 }
 
 // appendObject appends m as a JSON object with sorted keys; nil becomes {}.
-func appendObject(buf []byte, m map[string]any) []byte {
+// The other arguments are appendValue's.
+func appendObject(buf []byte, m map[string]any, bad *error, seq int, what string) []byte {
 	buf = append(buf, '{')
 	switch len(m) {
 	case 0:
@@ -38,7 +51,7 @@ func appendObject(buf []byte, m map[string]any) []byte {
 		for k, v := range m {
 			buf = jsonx.AppendString(buf, k)
 			buf = append(buf, ':')
-			buf = appendValue(buf, v)
+			buf = appendValue(buf, v, bad, seq, what, k)
 		}
 	default:
 		keys := make([]string, 0, len(m))
@@ -52,15 +65,15 @@ func appendObject(buf []byte, m map[string]any) []byte {
 			}
 			buf = jsonx.AppendString(buf, k)
 			buf = append(buf, ':')
-			buf = appendValue(buf, m[k])
+			buf = appendValue(buf, m[k], bad, seq, what, k)
 		}
 	}
 	return append(buf, '}')
 }
 
-// appendState appends the state as Burr's State.serialize writes it: keys in
-// order, internal keys last.
-func appendState(buf []byte, s burr.State) []byte {
+// appendState appends the state of step seq as Burr's State.serialize writes
+// it: keys in order, internal keys last.
+func appendState(buf []byte, s burr.State, bad *error, seq int) []byte {
 	start := len(buf)
 	out, err := s.AppendJSON(buf)
 	if err == nil {
@@ -76,7 +89,7 @@ func appendState(buf []byte, s burr.State) []byte {
 		first = false
 		buf = jsonx.AppendString(buf, k)
 		buf = append(buf, ':')
-		buf = appendValue(buf, v)
+		buf = appendValue(buf, v, bad, seq, "state key", k)
 	}
 	return append(buf, '}')
 }
@@ -114,14 +127,28 @@ func exceptionText(err error) string {
 	return msg
 }
 
+// The start of every line: its kind.
+const (
+	beginEntryHead      = `{"type":"` + string(trackfile.BeginEntry) + `"`
+	endEntryHead        = `{"type":"` + string(trackfile.EndEntry) + `"`
+	beginSpanHead       = `{"type":"` + string(trackfile.BeginSpan) + `"`
+	endSpanHead         = `{"type":"` + string(trackfile.EndSpan) + `"`
+	attributeHead       = `{"type":"` + string(trackfile.Attribute) + `"`
+	beginStreamHead     = `{"type":"` + string(trackfile.BeginStream) + `"`
+	firstItemStreamHead = `{"type":"` + string(trackfile.FirstItemStream) + `"`
+	endStreamHead       = `{"type":"` + string(trackfile.EndStream) + `"`
+	childHead           = `{"type":"` + string(trackfile.ChildApplication) + `"`
+	pointerHead         = `{"type":"` + string(trackfile.Pointer) + `"`
+)
+
 // appendBeginEntry appends a begin_entry line (BeginEntryModel).
-func appendBeginEntry(buf []byte, e *burr.StepStart) []byte {
-	buf = append(buf, `{"type":"begin_entry","start_time":"`...)
-	buf = appendLocal(buf, e.Time)
+func appendBeginEntry(buf []byte, e *burr.StepStart, bad *error) []byte {
+	buf = append(buf, beginEntryHead+`,"start_time":"`...)
+	buf = trackfile.AppendLocal(buf, e.Time)
 	buf = append(buf, `","action":`...)
 	buf = jsonx.AppendString(buf, e.Action.Name())
 	buf = append(buf, `,"inputs":`...)
-	buf = appendObject(buf, e.Inputs)
+	buf = appendObject(buf, e.Inputs, bad, e.SequenceID, "input")
 	buf = append(buf, `,"sequence_id":`...)
 	buf = strconv.AppendInt(buf, int64(e.SequenceID), 10)
 	return append(buf, "}\n"...)
@@ -129,9 +156,9 @@ func appendBeginEntry(buf []byte, e *burr.StepStart) []byte {
 
 // appendEndEntry appends an end_entry line (EndEntryModel). A failed step has
 // a null result and the error's text as exception.
-func appendEndEntry(buf []byte, e *burr.StepEnd) []byte {
-	buf = append(buf, `{"type":"end_entry","end_time":"`...)
-	buf = appendLocal(buf, e.Time)
+func appendEndEntry(buf []byte, e *burr.StepEnd, bad *error) []byte {
+	buf = append(buf, endEntryHead+`,"end_time":"`...)
+	buf = trackfile.AppendLocal(buf, e.Time)
 	buf = append(buf, `","action":`...)
 	buf = jsonx.AppendString(buf, e.Action.Name())
 	buf = append(buf, `,"result":`...)
@@ -139,11 +166,11 @@ func appendEndEntry(buf []byte, e *burr.StepEnd) []byte {
 		buf = append(buf, `null,"exception":`...)
 		buf = jsonx.AppendString(buf, exceptionText(e.Err))
 	} else {
-		buf = appendObject(buf, e.Result)
+		buf = appendObject(buf, e.Result, bad, e.SequenceID, "result key")
 		buf = append(buf, `,"exception":null`...)
 	}
 	buf = append(buf, `,"state":`...)
-	buf = appendState(buf, e.State)
+	buf = appendState(buf, e.State, bad, e.SequenceID)
 	buf = append(buf, `,"sequence_id":`...)
 	buf = strconv.AppendInt(buf, int64(e.SequenceID), 10)
 	return append(buf, "}\n"...)
@@ -151,8 +178,8 @@ func appendEndEntry(buf []byte, e *burr.StepEnd) []byte {
 
 // appendBeginSpan appends a begin_span line (BeginSpanModel).
 func appendBeginSpan(buf []byte, s *burr.Span) []byte {
-	buf = append(buf, `{"type":"begin_span","start_time":"`...)
-	buf = appendLocal(buf, s.StartTime)
+	buf = append(buf, beginSpanHead+`,"start_time":"`...)
+	buf = trackfile.AppendLocal(buf, s.StartTime)
 	buf = append(buf, `","action_sequence_id":`...)
 	buf = strconv.AppendInt(buf, int64(s.SequenceID), 10)
 	buf = append(buf, `,"span_id":`...)
@@ -168,8 +195,8 @@ func appendBeginSpan(buf []byte, s *burr.Span) []byte {
 
 // appendEndSpan appends an end_span line (EndSpanModel).
 func appendEndSpan(buf []byte, s *burr.Span) []byte {
-	buf = append(buf, `{"type":"end_span","end_time":"`...)
-	buf = appendLocal(buf, s.EndTime)
+	buf = append(buf, endSpanHead+`,"end_time":"`...)
+	buf = trackfile.AppendLocal(buf, s.EndTime)
 	buf = append(buf, `","action_sequence_id":`...)
 	buf = strconv.AppendInt(buf, int64(s.SequenceID), 10)
 	buf = append(buf, `,"span_id":`...)
@@ -178,18 +205,18 @@ func appendEndSpan(buf []byte, s *burr.Span) []byte {
 }
 
 // appendAttributes appends one attribute line (AttributeModel) per attribute.
-func appendAttributes(buf []byte, a *burr.Attributes) []byte {
+func appendAttributes(buf []byte, a *burr.Attributes, bad *error) []byte {
 	for _, at := range a.Attributes {
-		buf = append(buf, `{"type":"attribute","key":`...)
+		buf = append(buf, attributeHead+`,"key":`...)
 		buf = jsonx.AppendString(buf, at.Key)
 		buf = append(buf, `,"action_sequence_id":`...)
 		buf = strconv.AppendInt(buf, int64(a.SequenceID), 10)
 		buf = append(buf, `,"span_id":`...)
 		buf = appendNullableString(buf, a.SpanID)
 		buf = append(buf, `,"value":`...)
-		buf = appendValue(buf, at.Value)
+		buf = appendValue(buf, at.Value, bad, a.SequenceID, "attribute", at.Key)
 		buf = append(buf, `,"tags":{},"time_logged":"`...)
-		buf = appendUTC(buf, a.Time)
+		buf = trackfile.AppendUTC(buf, a.Time)
 		buf = append(buf, "\"}\n"...)
 	}
 	return buf
@@ -197,31 +224,30 @@ func appendAttributes(buf []byte, a *burr.Attributes) []byte {
 
 // appendStreamLine appends one of the three stream lines, which share their
 // shape: type, action_sequence_id, span_id (always null), a UTC time field.
-func appendStreamLine(buf []byte, kind, timeField string, seq int, t time.Time) []byte {
-	buf = append(buf, `{"type":"`...)
-	buf = append(buf, kind...)
-	buf = append(buf, `","action_sequence_id":`...)
+func appendStreamLine(buf []byte, head, timeField string, seq int, t time.Time) []byte {
+	buf = append(buf, head...)
+	buf = append(buf, `,"action_sequence_id":`...)
 	buf = strconv.AppendInt(buf, int64(seq), 10)
 	buf = append(buf, `,"span_id":null,"`...)
 	buf = append(buf, timeField...)
 	buf = append(buf, `":"`...)
-	buf = appendUTC(buf, t)
+	buf = trackfile.AppendUTC(buf, t)
 	return append(buf, '"')
 }
 
 // appendBeginStream appends a begin_stream line (InitializeStreamModel).
 func appendBeginStream(buf []byte, e *burr.StreamStart) []byte {
-	return append(appendStreamLine(buf, "begin_stream", "stream_init_time", e.SequenceID, e.Time), "}\n"...)
+	return append(appendStreamLine(buf, beginStreamHead, "stream_init_time", e.SequenceID, e.Time), "}\n"...)
 }
 
 // appendFirstItemStream appends a first_item_stream line (FirstItemStreamModel).
 func appendFirstItemStream(buf []byte, seq int, t time.Time) []byte {
-	return append(appendStreamLine(buf, "first_item_stream", "first_item_time", seq, t), "}\n"...)
+	return append(appendStreamLine(buf, firstItemStreamHead, "first_item_time", seq, t), "}\n"...)
 }
 
 // appendEndStream appends an end_stream line (EndStreamModel).
 func appendEndStream(buf []byte, e *burr.StreamEnd) []byte {
-	buf = appendStreamLine(buf, "end_stream", "end_time", e.SequenceID, e.Time)
+	buf = appendStreamLine(buf, endStreamHead, "end_time", e.SequenceID, e.Time)
 	buf = append(buf, `,"items_streamed":`...)
 	buf = strconv.AppendInt(buf, int64(e.Items), 10)
 	return append(buf, "}\n"...)
@@ -232,7 +258,7 @@ func appendPointer(buf []byte, p *burr.StepRef) []byte {
 	if p == nil {
 		return append(buf, "null"...)
 	}
-	buf = append(buf, `{"type":"pointer_data","app_id":`...)
+	buf = append(buf, pointerHead+`,"app_id":`...)
 	buf = jsonx.AppendString(buf, p.AppID)
 	buf = append(buf, `,"sequence_id":`...)
 	buf = strconv.AppendInt(buf, int64(p.SequenceID), 10)
@@ -243,17 +269,17 @@ func appendPointer(buf []byte, p *burr.StepRef) []byte {
 
 // Child link kinds in children.jsonl.
 const (
-	eventFork       = "fork"
-	eventSpawnStart = "spawn_start"
+	eventFork       = trackfile.EventFork
+	eventSpawnStart = trackfile.EventSpawnStart
 )
 
 // appendChildLine appends a children.jsonl line (ChildApplicationModel). As in
 // Burr, the child pointer's sequence id and partition key are always null.
 func appendChildLine(buf []byte, childAppID string, t time.Time, eventType string, parentSeq int) []byte {
-	buf = append(buf, `{"type":"child_application_data","child":{"type":"pointer_data","app_id":`...)
+	buf = append(buf, childHead+`,"child":`+pointerHead+`,"app_id":`...)
 	buf = jsonx.AppendString(buf, childAppID)
 	buf = append(buf, `,"sequence_id":null,"partition_key":null},"event_time":"`...)
-	buf = appendLocal(buf, t)
+	buf = trackfile.AppendLocal(buf, t)
 	buf = append(buf, `","event_type":"`...)
 	buf = append(buf, eventType...)
 	buf = append(buf, `","sequence_id":`...)
@@ -264,14 +290,14 @@ func appendChildLine(buf []byte, childAppID string, t time.Time, eventType strin
 // graphJSON returns graph.json (ApplicationModel) in json.dumps style. Unlike
 // Burr, inputs holds the required inputs and optional_inputs the optional ones.
 func graphJSON(g *burr.Graph, entrypoint string) []byte {
-	buf := []byte(`{"type":"application","entrypoint":`)
+	buf := []byte(`{"type":"` + string(trackfile.Application) + `","entrypoint":`)
 	buf = jsonx.AppendString(buf, entrypoint)
 	buf = append(buf, `,"actions":[`...)
 	for i, a := range g.Actions() {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = append(buf, `{"type":"action","name":`...)
+		buf = append(buf, `{"type":"`+string(trackfile.Action)+`","name":`...)
 		buf = jsonx.AppendString(buf, a.Name())
 		buf = append(buf, `,"reads":`...)
 		buf = appendStrings(buf, a.Reads())
@@ -293,7 +319,7 @@ func graphJSON(g *burr.Graph, entrypoint string) []byte {
 				buf = append(buf, ',')
 			}
 			i++
-			buf = append(buf, `{"type":"transition","from_":`...)
+			buf = append(buf, `{"type":"`+string(trackfile.Transition)+`","from_":`...)
 			buf = jsonx.AppendString(buf, from)
 			buf = append(buf, `,"to":`...)
 			buf = jsonx.AppendString(buf, t.To)
@@ -309,7 +335,7 @@ func graphJSON(g *burr.Graph, entrypoint string) []byte {
 // metadataJSON returns metadata.json (ApplicationMetadataModel) in json.dumps
 // style.
 func metadataJSON(partitionKey string, parent, spawning *burr.StepRef) []byte {
-	buf := []byte(`{"type":"application_metadata","partition_key":`)
+	buf := []byte(`{"type":"` + string(trackfile.ApplicationMetadata) + `","partition_key":`)
 	buf = appendNullableString(buf, partitionKey)
 	buf = append(buf, `,"parent_pointer":`...)
 	buf = appendPointer(buf, parent)

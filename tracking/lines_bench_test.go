@@ -29,10 +29,10 @@ func BenchmarkLines(b *testing.B) {
 		name string
 		enc  func([]byte) []byte
 	}{
-		{"begin_entry", func(buf []byte) []byte { return appendBeginEntry(buf, start) }},
-		{"end_entry", func(buf []byte) []byte { return appendEndEntry(buf, end) }},
+		{"begin_entry", func(buf []byte) []byte { return appendBeginEntry(buf, start, nil) }},
+		{"end_entry", func(buf []byte) []byte { return appendEndEntry(buf, end, nil) }},
 		{"span", func(buf []byte) []byte { return appendEndSpan(appendBeginSpan(buf, span), span) }},
-		{"attribute", func(buf []byte) []byte { return appendAttributes(buf, attrs) }},
+		{"attribute", func(buf []byte) []byte { return appendAttributes(buf, attrs, nil) }},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

@@ -3,16 +3,15 @@ package tracking
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/burrgo/burr"
+	"github.com/burrgo/burr/internal/trackfile"
 )
 
 // ErrNotFound is returned by Load when there is no state to load: no such
@@ -22,16 +21,19 @@ import (
 var ErrNotFound = fmt.Errorf("tracking: %w", burr.ErrNotFound)
 
 // Load reads a state back from an application's log.jsonl, as Burr's
-// LocalTrackingClient.load does: the last end_entry line, or, for a
-// at.SequenceID other than [burr.Latest], the last end_entry with that sequence id.
+// LocalTrackingClient.load does: the last end_entry line, or, when
+// at.SequenceID is not [burr.Latest], the last end_entry with that sequence id.
 // The record's state is the logged state with every "__" key stripped and
 // burr.SequenceIDKey set to the entry's sequence id; its position is the
 // entry's action; its status is failed when the entry holds an exception and
 // completed otherwise; CreatedAt is the log file's modification time.
 //
-// Lines that are not valid JSON are skipped, so that an application whose
-// process crashed in the middle of writing a line can be resumed from the
-// last whole entry.
+// Lines are read by the reading rules of Burr's format that the UI follows
+// too: a line that is not an end_entry by those rules (not valid JSON, cut
+// short by a crash, without a sequence id) is skipped, so that an
+// application whose process crashed in the middle of writing a line can be
+// resumed from the last whole entry. An end_entry whose action, exception or
+// state cannot be read is an error.
 //
 // The partition key is not part of the file layout (as in Burr): it is copied
 // to the record but not checked. Load works on logs written by Python Burr.
@@ -57,23 +59,18 @@ func (t *LocalTracker) Load(ctx context.Context, at burr.StepRef) (burr.Record, 
 	if err != nil {
 		return burr.Record{}, fmt.Errorf("tracking: %w", err)
 	}
-	line, seq, err := findEndEntry(data, sequenceID)
-	if err != nil {
-		return burr.Record{}, fmt.Errorf("tracking: %s: %w", path, err)
-	}
-	if line == nil {
+	entry, problems := findEndEntry(data, sequenceID)
+	if entry == nil {
 		if sequenceID == burr.Latest {
 			return burr.Record{}, fmt.Errorf("%w: application %q has no completed step", ErrNotFound, appID)
 		}
 		return burr.Record{}, fmt.Errorf("%w: application %q has no step with sequence id %d", ErrNotFound, appID, sequenceID)
 	}
-	var entry struct {
-		Action    string          `json:"action"`
-		Exception *string         `json:"exception"`
-		State     json.RawMessage `json:"state"`
-	}
-	if err := json.Unmarshal(line, &entry); err != nil {
-		return burr.Record{}, fmt.Errorf("tracking: %s: end_entry %d: %w", path, seq, err)
+	seq := entry.SequenceID
+	for _, p := range problems {
+		if p.Field == "action" || p.Field == "exception" || p.Field == "state" {
+			return burr.Record{}, fmt.Errorf("tracking: %s: step %d: %w", path, seq, &p)
+		}
 	}
 	var s burr.State
 	if err := s.UnmarshalJSON(entry.State); err != nil {
@@ -97,20 +94,10 @@ func (t *LocalTracker) Load(ctx context.Context, at burr.StepRef) (burr.Record, 
 	return rec, nil
 }
 
-var (
-	endEntryPrefix = []byte(`{"type":"end_entry"`)
-	seqField       = []byte(`"sequence_id":`)
-)
-
-// findEndEntry returns the end_entry line to load and its sequence id: the
-// last one, or the last one with sequence id want. It returns a nil line when
-// there is none. It reads the lines from the end.
-//
-// Lines that are not valid JSON are skipped: a process that crashed, or ran
-// out of disk, in the middle of a line leaves part of it behind (at the end
-// of the file, or in the middle once the application has been resumed), and
-// the entries around it are whole.
-func findEndEntry(data []byte, want int) ([]byte, int, error) {
+// findEndEntry returns the end_entry to load, the last one or the last one
+// with sequence id want, with its problems; nil when there is none. It reads
+// the lines from the end, decoding only those that may be end entries.
+func findEndEntry(data []byte, want int) (*trackfile.EndEntryModel, []trackfile.FieldError) {
 	for len(data) > 0 {
 		var line []byte
 		if i := bytes.LastIndexByte(data, '\n'); i >= 0 {
@@ -118,67 +105,18 @@ func findEndEntry(data []byte, want int) ([]byte, int, error) {
 		} else {
 			line, data = data, nil
 		}
-		line = bytes.TrimSpace(line)
-		ok, err := isEndEntry(line)
-		if err != nil {
-			return nil, 0, err
-		}
-		if !ok {
+		if !trackfile.MayBe(line, trackfile.EndEntry) {
 			continue
 		}
-		seq, err := lineSequenceID(line)
-		if err != nil {
-			if !json.Valid(line) {
-				continue
-			}
-			return nil, 0, err
+		l, err := trackfile.DecodeLine(line)
+		if err != nil || l.Kind != trackfile.EndEntry {
+			continue
 		}
-		if (want == burr.Latest || seq == want) && json.Valid(line) {
-			return line, seq, nil
+		if e := l.Model.(*trackfile.EndEntryModel); want == burr.Latest || e.SequenceID == want {
+			return e, l.Problems
 		}
 	}
-	return nil, 0, nil
-}
-
-// isEndEntry tells end_entry lines from the others; Burr and this package
-// write "type" first, so the common case is a prefix test. A line that is
-// not valid JSON is not an entry.
-func isEndEntry(line []byte) (bool, error) {
-	if len(line) == 0 {
-		return false, nil
-	}
-	if bytes.HasPrefix(line, endEntryPrefix) {
-		return true, nil
-	}
-	if !bytes.Contains(line, []byte("end_entry")) {
-		return false, nil
-	}
-	var head struct {
-		Type string `json:"type"`
-	}
-	if err := json.Unmarshal(line, &head); err != nil {
-		if !json.Valid(line) {
-			return false, nil
-		}
-		return false, fmt.Errorf("bad line %.60q: %w", line, err)
-	}
-	return head.Type == "end_entry", nil
-}
-
-// lineSequenceID reads an end_entry's sequence id, which Burr writes last.
-func lineSequenceID(line []byte) (int, error) {
-	if i := bytes.LastIndex(line, seqField); i >= 0 && line[len(line)-1] == '}' {
-		if n, err := strconv.Atoi(string(line[i+len(seqField) : len(line)-1])); err == nil {
-			return n, nil
-		}
-	}
-	var v struct {
-		SequenceID *int `json:"sequence_id"`
-	}
-	if err := json.Unmarshal(line, &v); err != nil || v.SequenceID == nil {
-		return 0, fmt.Errorf("end_entry without a sequence id: %.60q", line)
-	}
-	return *v.SequenceID, nil
+	return nil, nil
 }
 
 // ListAppIDs returns the ids of the tracked applications with this partition
@@ -208,10 +146,8 @@ func (t *LocalTracker) ListAppIDs(ctx context.Context, partitionKey string) ([]s
 		if err != nil {
 			continue
 		}
-		var m struct {
-			PartitionKey *string `json:"partition_key"`
-		}
-		if json.Unmarshal(meta, &m) != nil {
+		var m trackfile.ApplicationMetadataModel
+		if _, err := trackfile.Decode(meta, &m); err != nil {
 			continue
 		}
 		pk := ""

@@ -20,14 +20,15 @@ import (
 
 	"github.com/burrgo/burr"
 	"github.com/burrgo/burr/internal/jsonx"
+	"github.com/burrgo/burr/internal/trackfile"
 )
 
 // The file names Burr uses inside an application's directory.
 const (
-	LogFile      = "log.jsonl"
-	GraphFile    = "graph.json"
-	MetadataFile = "metadata.json"
-	ChildrenFile = "children.jsonl"
+	LogFile      = trackfile.LogFile
+	GraphFile    = trackfile.GraphFile
+	MetadataFile = trackfile.MetadataFile
+	ChildrenFile = trackfile.ChildrenFile
 )
 
 // DefaultStorageDir is where trackers write unless WithStorageDir says
@@ -62,6 +63,12 @@ var projectName = regexp.MustCompile(`^[a-zA-Z0-9_\-:]+$`)
 // permission denied, directory removed), its hooks still return nil: the
 // error is reported once, through the WithErrorHandler callback, one slog
 // line and Err, and the tracker stops writing the application that failed.
+// A value that has no JSON encoding is written as its fmt.Sprint text, as
+// Burr writes str(value); one that has no text either, because it contains
+// itself (a map or slice holding itself), is written as a placeholder
+// naming its type, "<map[string]interface {} that contains itself>", and
+// the first such value is reported the same way, the application going on
+// being tracked.
 //
 // A LocalTracker is also a burr.Loader, reading states back from log.jsonl:
 // see Load.
@@ -79,8 +86,9 @@ type LocalTracker struct {
 	tick uint64
 	open int // logs in the map with an open file; at most maxOpen
 
-	errMu sync.Mutex
-	err   error
+	errMu                        sync.Mutex
+	err                          error
+	writeReported, valueReported bool
 }
 
 // appLog is one application's open log.jsonl and its line buffer.
@@ -92,6 +100,7 @@ type appLog struct {
 	mu      sync.Mutex // guards everything below, and serialises writes
 	f       *os.File   // changed only with LocalTracker.mu held too
 	buf     []byte
+	bad     error     // a value of the line(s) in buf written as a placeholder
 	dead    bool      // a write failed or the file was removed: drop lines
 	checked time.Time // when checkRemoved last looked
 	gone    bool      // evicted or closed: look the app up again
@@ -110,14 +119,15 @@ type Option func(*LocalTracker)
 // DefaultStorageDir.
 func WithStorageDir(dir string) Option { return func(t *LocalTracker) { t.rawDir = dir } }
 
-// WithErrorHandler sets a function called once, with the first error the
-// tracker meets while writing. It is called on the goroutine of the hook that
-// failed, with none of the tracker's locks held (it may call the tracker, for
-// example Close), and must not block for long.
+// WithErrorHandler sets a function called with the first error the tracker
+// meets while writing, and with the first value it writes as a placeholder
+// (see LocalTracker): at most twice. It is called on the goroutine of the
+// hook that failed, with none of the tracker's locks held (it may call the
+// tracker, for example Close), and must not block for long.
 func WithErrorHandler(fn func(error)) Option { return func(t *LocalTracker) { t.onError = fn } }
 
-// WithLogger sets the logger the first write error is logged to; the default
-// is slog.Default().
+// WithLogger sets the logger the first write error and the first value
+// written as a placeholder are logged to; the default is slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(t *LocalTracker) { t.logger = l } }
 
 // WithMaxOpenFiles bounds how many log files the tracker keeps open at once
@@ -188,7 +198,8 @@ func (t *LocalTracker) Copy() *LocalTracker {
 // within its bound on open files. It makes the tracker burr.Inheritable.
 func (t *LocalTracker) ForChild() any { return t }
 
-// Err returns the first error the tracker met while writing, or nil.
+// Err returns the first error the tracker met while writing, or the first
+// value it wrote as a placeholder, or nil.
 func (t *LocalTracker) Err() error {
 	t.errMu.Lock()
 	defer t.errMu.Unlock()
@@ -217,21 +228,38 @@ func (t *LocalTracker) Close() error {
 	return errors.Join(errs...)
 }
 
-// report records the tracker's first error and tells the user about it once.
+// report records a write error and tells the user about the first one.
 func (t *LocalTracker) report(err error) {
+	if t.record(err, &t.writeReported) {
+		t.logger.Error("burr tracking: cannot write tracking files; the run goes on untracked", "project", t.project, "err", err)
+		if t.onError != nil {
+			t.onError(err)
+		}
+	}
+}
+
+// reportValue records a value written as a placeholder and tells the user
+// about the first one.
+func (t *LocalTracker) reportValue(err error) {
+	if t.record(err, &t.valueReported) {
+		t.logger.Warn("burr tracking: a value cannot be written; the log holds a placeholder", "project", t.project, "err", err)
+		if t.onError != nil {
+			t.onError(err)
+		}
+	}
+}
+
+// record keeps the tracker's first error, and reports whether err is the
+// first of its sort (reported tells).
+func (t *LocalTracker) record(err error, reported *bool) bool {
 	t.errMu.Lock()
-	first := t.err == nil
-	if first {
+	defer t.errMu.Unlock()
+	if t.err == nil {
 		t.err = err
 	}
-	t.errMu.Unlock()
-	if !first {
-		return
-	}
-	t.logger.Error("burr tracking: cannot write tracking files; the run goes on untracked", "project", t.project, "err", err)
-	if t.onError != nil {
-		t.onError(err)
-	}
+	first := !*reported
+	*reported = true
+	return first
 }
 
 // appDir returns the directory of an application.
@@ -393,8 +421,14 @@ func endLine(f *os.File) error {
 	return err
 }
 
-// flush writes the line(s) in l.buf with one write call, then unlocks l.
+// flush writes the line(s) in l.buf with one write call, then unlocks l and
+// reports a value written as a placeholder.
 func (t *LocalTracker) flush(l *appLog) {
+	bad := l.bad
+	if bad != nil {
+		bad = fmt.Errorf("tracking: %s: %w", l.f.Name(), bad)
+		l.bad = nil
+	}
 	l.buf = jsonx.ToPydantic(l.buf) // pydantic's float style; a no-op for most lines
 	n, err := l.f.Write(l.buf)
 	if err != nil {
@@ -407,6 +441,9 @@ func (t *LocalTracker) flush(l *appLog) {
 		l.buf = make([]byte, 0, 512) // do not keep a huge state's buffer forever
 	}
 	l.mu.Unlock()
+	if bad != nil {
+		t.reportValue(bad)
+	}
 	if err != nil {
 		t.report(fmt.Errorf("tracking: %w", err))
 	}
@@ -574,7 +611,7 @@ func (t *LocalTracker) appendChild(parentID string, line []byte) {
 // PreRunStep writes a begin_entry line with the inputs the action receives.
 func (t *LocalTracker) PreRunStep(ctx context.Context, e *burr.StepStart) error {
 	if l := t.lock(e.AppID); l != nil {
-		l.buf = appendBeginEntry(l.buf[:0], e)
+		l.buf = appendBeginEntry(l.buf[:0], e, &l.bad)
 		t.flush(l)
 	}
 	return nil
@@ -590,7 +627,7 @@ func (t *LocalTracker) PostRunStep(ctx context.Context, e *burr.StepEnd) error {
 			t.report(err)
 			return nil
 		}
-		l.buf = appendEndEntry(l.buf[:0], e)
+		l.buf = appendEndEntry(l.buf[:0], e, &l.bad)
 		t.flush(l)
 	}
 	return nil
@@ -620,7 +657,7 @@ func (t *LocalTracker) DoLogAttributes(ctx context.Context, a *burr.Attributes) 
 		return nil
 	}
 	if l := t.lock(a.AppID); l != nil {
-		l.buf = appendAttributes(l.buf[:0], a)
+		l.buf = appendAttributes(l.buf[:0], a, &l.bad)
 		t.flush(l)
 	}
 	return nil
