@@ -223,9 +223,9 @@ type appPage struct {
 func newAppPage(app *store.App) *appPage {
 	steps := app.Log.Steps()
 	p := &appPage{App: app, Status: store.StatusNew, NumSteps: len(steps), Errors: app.Log.Errors()}
-	if n := len(steps); n > 0 {
-		p.Status = steps[n-1].Status
-		p.LastAction = steps[n-1].Action
+	if st := app.Log.Latest(steps); st != nil {
+		p.Status = st.Status
+		p.LastAction = st.Action
 	}
 	p.Steps = make([]*store.Step, len(steps))
 	for i, st := range steps {

@@ -218,9 +218,10 @@ const (
 )
 
 type fieldInfo struct {
-	name  string
-	index int
-	kind  fieldKind
+	name     string
+	index    int
+	kind     fieldKind
+	optional bool // may be missing or null
 }
 
 var fieldCache sync.Map // reflect.Type → []fieldInfo
@@ -237,7 +238,7 @@ func fieldsOf(t reflect.Type) []fieldInfo {
 		if name == "" || name == "-" {
 			continue
 		}
-		out = append(out, fieldInfo{name: name, index: i, kind: fieldKindOf(sf.Type)})
+		out = append(out, fieldInfo{name: name, index: i, kind: fieldKindOf(sf.Type), optional: sf.Tag.Get("trackfile") == "optional"})
 	}
 	fieldCache.Store(t, out)
 	return out
@@ -275,6 +276,9 @@ func fieldKindOf(t reflect.Type) fieldKind {
 func decodeObject(v reflect.Value, ms []member, kind Kind, prefix string, problems *[]FieldError) {
 	for _, f := range fieldsOf(v.Type()) {
 		raw, ok := lookup(ms, f.name)
+		if f.optional && (!ok || string(raw) == "null") {
+			continue
+		}
 		if !ok {
 			*problems = append(*problems, FieldError{Kind: kind, Field: prefix + f.name})
 			continue

@@ -101,6 +101,8 @@ func TestDecodeLineRules(t *testing.T) {
 		{"bad start time", `{"type":"begin_span","start_time":"garbage","action_sequence_id":0,"span_id":"0:0","span_name":"s","parent_span_id":null,"span_dependencies":[]}`, BeginSpan, nil, `begin_span: invalid start_time "garbage"`},
 		{"null action, no inputs", `{"type":"begin_entry","start_time":"2025-01-01T12:00:00","action":null,"sequence_id":4}`, BeginEntry, nil, "begin_entry: invalid action null; begin_entry: missing inputs"},
 		{"numeric exception", `{"type":"end_entry","end_time":"2025-01-01T12:00:00","action":"x","result":{},"exception":7,"state":{},"sequence_id":4}`, EndEntry, nil, "end_entry: invalid exception 7"},
+		{"optional field missing", `{"type":"attribute","key":"k","action_sequence_id":0,"span_id":null,"value":1,"tags":{}}`, Attribute, nil, ""},
+		{"optional field null", `{"type":"attribute","key":"k","action_sequence_id":0,"span_id":null,"value":1,"tags":{},"time_logged":null}`, Attribute, nil, ""},
 		{"long value", `{"type":"attribute","key":"k","action_sequence_id":0,"span_id":["x` + strings.Repeat("é", 30) + `"],"value":1,"tags":{},"time_logged":"2025-01-01T20:00:00Z"}`, Attribute, nil,
 			`attribute: invalid span_id ["x` + strings.Repeat("é", 18) + "…"},
 	}
@@ -159,7 +161,8 @@ func TestMayBe(t *testing.T) {
 }
 
 func TestDecodeFile(t *testing.T) {
-	graph := `{"type": "application", "entrypoint": "counter", "actions": [{"type": "action", "name": "counter", "reads": ["count"], "writes": ["count"], "code": "def counter(): ...", "inputs": ["step"], "optional_inputs": []}, 3], "transitions": [{"type": "transition", "from_": "counter", "to": "counter", "condition": "default"}]}`
+	// An older Burr wrote no inputs; the second action is no object.
+	graph := `{"type": "application", "entrypoint": "counter", "actions": [{"type": "action", "name": "counter", "reads": ["count"], "writes": ["count"], "code": "def counter(): ..."}, 3], "transitions": [{"from_": "counter", "to": "counter", "condition": "default"}]}`
 	var g ApplicationModel
 	problems, err := Decode([]byte(graph), &g)
 	if err != nil {

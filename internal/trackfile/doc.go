@@ -27,7 +27,7 @@
 //
 // Identifying fields. Each kind has fields without which a line cannot be
 // placed: sequence_id for entries; action_sequence_id and span_id for spans;
-// action_sequence_id for attributes and stream lines; child for
+// action_sequence_id for attributes and stream lines; child and its app_id for
 // children.jsonl lines. A sequence id is a JSON integer, a span id a string.
 // A line whose identifying field is missing or of another type is skipped
 // (a [*FieldError] as error).
@@ -36,7 +36,10 @@
 // not allow null, of another type, or (for timestamps) not in one of the two
 // timestamp styles reads as its zero value, and the line still counts: the
 // problem is listed in [Line.Problems]. A begin_entry whose start_time is a
-// number is still the start of its step, with an unknown start time.
+// number is still the start of its step, with an unknown start time. Fields
+// that Burr's models give a default (tagged trackfile:"optional") may be
+// missing or null without a problem. Members the model does not have are
+// ignored.
 //
 // Steps. A step is a sequence id that has a begin_entry. Its action, start
 // time and inputs are those of the last begin_entry with that id, which
@@ -50,10 +53,14 @@
 // otherwise.
 //
 // Applications. The number of steps of an application is the number of its
-// steps. Its current step, whose action and status the application list
-// shows, is the step of the last begin_entry in the file.
+// steps. Its current step, whose action and status the application list and
+// page show, is the step of the last begin_entry in the file (not the one
+// with the highest sequence id: an application id used again from scratch
+// is at the step it runs now).
 //
 // Loading. The state of an application is loaded from the last end_entry of
 // the file (or the last one with the requested sequence id), whether or not a
-// begin_entry precedes it, as Burr's LocalTrackingClient.load does.
+// begin_entry precedes it, as Burr's LocalTrackingClient.load does; an
+// end_entry whose action, exception or state cannot be read is an error
+// rather than a step to resume from.
 package trackfile

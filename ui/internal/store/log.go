@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strings"
+	"slices"
 	"time"
+
+	"github.com/burrgo/burr/internal/trackfile"
 )
 
 // Status is the state of a step or of a whole application.
@@ -129,61 +131,39 @@ func (s *Step) Duration() time.Duration {
 	return s.End.Sub(s.Start)
 }
 
-// line holds every field of every log.jsonl line kind (spec §6.6).
-type line struct {
-	Type             string          `json:"type"`
-	StartTime        string          `json:"start_time"`
-	EndTime          string          `json:"end_time"`
-	Action           string          `json:"action"`
-	Inputs           json.RawMessage `json:"inputs"`
-	SequenceID       *int            `json:"sequence_id"`
-	Result           json.RawMessage `json:"result"`
-	Exception        *string         `json:"exception"`
-	State            json.RawMessage `json:"state"`
-	ActionSequenceID *int            `json:"action_sequence_id"`
-	SpanID           *string         `json:"span_id"`
-	SpanName         string          `json:"span_name"`
-	ParentSpanID     *string         `json:"parent_span_id"`
-	SpanDependencies []string        `json:"span_dependencies"`
-	Key              string          `json:"key"`
-	Value            json.RawMessage `json:"value"`
-	TimeLogged       string          `json:"time_logged"`
-	StreamInitTime   string          `json:"stream_init_time"`
-	FirstItemTime    string          `json:"first_item_time"`
-	ItemsStreamed    *int            `json:"items_streamed"`
-}
-
-// parseTime reads both timestamp styles of the format: naive local time
-// "YYYY-MM-DDTHH:MM:SS[.ffffff]" (entries, spans, children) and UTC with
-// a "Z" suffix (attributes, streams).
-func parseTime(s string) (time.Time, error) {
-	if strings.HasSuffix(s, "Z") || strings.LastIndexAny(s, "+-") > len("2006-01-02") {
-		return time.Parse(time.RFC3339Nano, s)
-	}
-	return time.ParseInLocation("2006-01-02T15:04:05", s, time.Local)
-}
-
 type entry struct {
-	begin, end *line
-	beginT     time.Time
-	endT       time.Time
+	begin *trackfile.BeginEntryModel
+	end   *trackfile.EndEntryModel // nil while the step runs
+}
+
+// status is the status of the step of an entry, by the reading rules of
+// package trackfile.
+func (e *entry) status() Status {
+	switch {
+	case e.end == nil:
+		return StatusRunning
+	case e.end.Exception != nil:
+		return StatusFailed
+	}
+	return StatusCompleted
 }
 
 type spanRec struct {
-	begin, end   *line
-	start, stop  time.Time
-	attrs        []Attribute
-	seq          int
-	firstLineIdx int
+	begin *trackfile.BeginSpanModel
+	end   *trackfile.EndSpanModel
+	attrs []Attribute
+	seq   int
 }
 
-// Log is a parsed log.jsonl. Lines can be added as the file grows; Steps
-// rebuilds the step view from everything added so far. A Log is not
-// safe for concurrent use.
+// Log is a parsed log.jsonl, read by the reading rules of package
+// trackfile (which the application list follows too). Lines can be added
+// as the file grows; Steps rebuilds the step view from everything added so
+// far. A Log is not safe for concurrent use.
 type Log struct {
 	lines   int
 	errors  []LineError
-	entries map[int]*entry
+	entries map[int]*entry // by sequence id: the steps
+	current *entry         // of the last begin_entry
 	spans   map[string]*spanRec
 	attrs   map[int][]Attribute // attributes without a (known) span
 	streams map[int]*Stream
@@ -233,112 +213,107 @@ func (l *Log) addLine(raw []byte) string {
 	if len(raw) == 0 {
 		return "" // blank lines are harmless
 	}
-	var ln line
-	if err := json.Unmarshal(raw, &ln); err != nil {
-		return "invalid JSON"
+	ln, err := trackfile.DecodeLine(raw)
+	if err != nil {
+		return err.Error()
 	}
-	timeField := func(name, v string) (time.Time, string) {
-		t, err := parseTime(v)
-		if err != nil {
-			return t, fmt.Sprintf("%s: invalid %s %q", ln.Type, name, v)
-		}
-		return t, ""
-	}
-	switch ln.Type {
-	case "begin_entry", "end_entry":
-		if ln.SequenceID == nil {
-			return ln.Type + ": missing sequence_id"
-		}
-		e := l.entries[*ln.SequenceID]
-		if e == nil {
-			e = &entry{}
-			l.entries[*ln.SequenceID] = e
-		}
-		var msg string
-		if ln.Type == "begin_entry" {
-			e.beginT, msg = timeField("start_time", ln.StartTime)
-			e.begin = &ln
-		} else {
-			e.endT, msg = timeField("end_time", ln.EndTime)
-			e.end = &ln
-		}
-		return msg
-	case "begin_span", "end_span":
-		if ln.SpanID == nil || ln.ActionSequenceID == nil {
-			return ln.Type + ": missing span_id or action_sequence_id"
-		}
-		s := l.spans[*ln.SpanID]
-		if s == nil {
-			s = &spanRec{seq: *ln.ActionSequenceID, firstLineIdx: l.lines}
-			l.spans[*ln.SpanID] = s
-		}
-		var msg string
-		if ln.Type == "begin_span" {
-			s.start, msg = timeField("start_time", ln.StartTime)
-			s.begin = &ln
-		} else {
-			s.stop, msg = timeField("end_time", ln.EndTime)
-			s.end = &ln
-		}
-		return msg
-	case "attribute":
-		if ln.ActionSequenceID == nil {
-			return "attribute: missing action_sequence_id"
-		}
-		t, msg := timeField("time_logged", ln.TimeLogged)
-		a := Attribute{Key: ln.Key, Value: ln.Value, Time: t}
-		if ln.SpanID != nil {
-			a.SpanID = *ln.SpanID
-		}
-		if s := l.spans[a.SpanID]; a.SpanID != "" && s != nil {
-			s.attrs = append(s.attrs, a)
-		} else if a.SpanID != "" {
-			// The span may begin later in odd files; keep it with the span.
-			s = &spanRec{seq: *ln.ActionSequenceID, firstLineIdx: l.lines, attrs: []Attribute{a}}
-			l.spans[a.SpanID] = s
-		} else {
-			l.attrs[*ln.ActionSequenceID] = append(l.attrs[*ln.ActionSequenceID], a)
-		}
-		return msg
-	case "begin_stream", "first_item_stream", "end_stream":
-		if ln.ActionSequenceID == nil {
-			return ln.Type + ": missing action_sequence_id"
-		}
-		st := l.streams[*ln.ActionSequenceID]
-		if st == nil {
-			st = &Stream{}
-			l.streams[*ln.ActionSequenceID] = st
-		}
-		var msg string
-		switch ln.Type {
-		case "begin_stream":
-			st.Init, msg = timeField("stream_init_time", ln.StreamInitTime)
-			st.HasInit = msg == ""
-		case "first_item_stream":
-			st.FirstItem, msg = timeField("first_item_time", ln.FirstItemTime)
-			st.HasFirstItem = msg == ""
+	msg := ln.Problem()
+	switch m := ln.Model.(type) {
+	case *trackfile.BeginEntryModel:
+		e := &entry{begin: m} // the step starts afresh
+		l.entries[m.SequenceID] = e
+		l.current = e
+	case *trackfile.EndEntryModel:
+		e := l.entries[m.SequenceID]
+		switch {
+		case e == nil:
+			msg = join(msg, fmt.Sprintf("end_entry: no begin_entry before it for sequence id %d", m.SequenceID))
+		case m.Action != e.begin.Action:
+			msg = join(msg, fmt.Sprintf("end_entry: action %q differs from the begin_entry's %q", m.Action, e.begin.Action))
+			e.end = m
 		default:
-			st.End, msg = timeField("end_time", ln.EndTime)
-			st.Ended = msg == ""
-			if ln.ItemsStreamed != nil {
-				st.Items = *ln.ItemsStreamed
-			}
+			e.end = m
 		}
-		return msg
-	case "":
-		return "missing type"
+	case *trackfile.BeginSpanModel:
+		l.span(m.SpanID, m.ActionSequenceID).begin = m
+	case *trackfile.EndSpanModel:
+		l.span(m.SpanID, m.ActionSequenceID).end = m
+	case *trackfile.AttributeModel:
+		a := Attribute{Key: m.Key, Value: m.Value, Time: m.TimeLogged.Time}
+		if m.SpanID != nil && *m.SpanID != "" {
+			// The span may begin later in odd files; keep it with the span.
+			a.SpanID = *m.SpanID
+			s := l.span(a.SpanID, m.ActionSequenceID)
+			s.attrs = append(s.attrs, a)
+		} else {
+			l.attrs[m.ActionSequenceID] = append(l.attrs[m.ActionSequenceID], a)
+		}
+	case *trackfile.InitializeStreamModel:
+		st := l.stream(m.ActionSequenceID)
+		st.Init, st.HasInit = m.StreamInitTime.Time, !m.StreamInitTime.IsZero()
+	case *trackfile.FirstItemStreamModel:
+		st := l.stream(m.ActionSequenceID)
+		st.FirstItem, st.HasFirstItem = m.FirstItemTime.Time, !m.FirstItemTime.IsZero()
+	case *trackfile.EndStreamModel:
+		st := l.stream(m.ActionSequenceID)
+		st.End, st.Ended = m.EndTime.Time, !m.EndTime.IsZero()
+		st.Items = m.ItemsStreamed
 	default:
-		return fmt.Sprintf("unknown line type %q", ln.Type)
+		return fmt.Sprintf("unexpected %s line in a log", ln.Kind)
 	}
+	return msg
 }
 
-// Status is the status of the last step, or StatusNew without steps.
+// join joins two messages about one line.
+func join(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+// span returns the record of span id, created in step seq when new.
+func (l *Log) span(id string, seq int) *spanRec {
+	s := l.spans[id]
+	if s == nil {
+		s = &spanRec{seq: seq}
+		l.spans[id] = s
+	}
+	return s
+}
+
+// stream returns the stream of step seq, created when new.
+func (l *Log) stream(seq int) *Stream {
+	st := l.streams[seq]
+	if st == nil {
+		st = &Stream{}
+		l.streams[seq] = st
+	}
+	return st
+}
+
+// Latest returns the application's current step among steps, as returned by
+// Steps: the step of the last begin_entry of the log, whose action and
+// status the application list shows. It returns nil when there is none.
+func (l *Log) Latest(steps []*Step) *Step {
+	if l.current == nil {
+		return nil
+	}
+	seq := l.current.begin.SequenceID
+	i, ok := slices.BinarySearchFunc(steps, seq, func(s *Step, seq int) int { return s.SequenceID - seq })
+	if !ok {
+		return nil
+	}
+	return steps[i]
+}
+
+// Status is the status of the current step (see Latest), or StatusNew
+// without steps.
 func (l *Log) Status() Status {
-	steps := l.Steps()
-	if len(steps) == 0 {
+	if l.current == nil {
 		return StatusNew
 	}
-	return steps[len(steps)-1].Status
+	return l.current.status()
 }
 
 // Duration is End-Start, or 0 for a span that has not ended.

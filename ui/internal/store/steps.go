@@ -13,10 +13,8 @@ import (
 // that have no begin_span.
 func (l *Log) Steps() []*Step {
 	seqs := make([]int, 0, len(l.entries))
-	for seq, e := range l.entries {
-		if e.begin != nil {
-			seqs = append(seqs, seq)
-		}
+	for seq := range l.entries {
+		seqs = append(seqs, seq)
 	}
 	slices.Sort(seqs)
 	spansBySeq := map[int][]*spanRec{}
@@ -30,19 +28,17 @@ func (l *Log) Steps() []*Step {
 		st := &Step{
 			SequenceID: seq,
 			Action:     e.begin.Action,
-			Status:     StatusRunning,
-			Start:      e.beginT,
+			Status:     e.status(),
+			Start:      e.begin.StartTime.Time,
 			Inputs:     e.begin.Inputs,
 			Attributes: l.attrs[seq],
 			Stream:     l.streams[seq],
 		}
 		if e.end != nil {
 			st.HasEnd = true
-			st.End = e.endT
-			st.Status = StatusCompleted
+			st.End = e.end.EndTime.Time
 			st.Result = e.end.Result
 			if e.end.Exception != nil {
-				st.Status = StatusFailed
 				st.Exception = *e.end.Exception
 			}
 			st.State = orderedFields(e.end.State)
@@ -67,13 +63,15 @@ func spanTree(recs []*spanRec, st *Step) []*Span {
 			continue
 		}
 		sp := &Span{
-			ID:           *r.begin.SpanID,
+			ID:           r.begin.SpanID,
 			Name:         r.begin.SpanName,
 			Dependencies: r.begin.SpanDependencies,
-			Start:        r.start,
-			End:          r.stop,
+			Start:        r.begin.StartTime.Time,
 			Ended:        r.end != nil,
 			Attributes:   r.attrs,
+		}
+		if r.end != nil {
+			sp.End = r.end.EndTime.Time
 		}
 		if r.begin.ParentSpanID != nil {
 			sp.ParentID = *r.begin.ParentSpanID

@@ -1,12 +1,13 @@
 // Package store reads the files a Burr tracker writes (spec §6 of the
 // Burr semantics): projects, applications, graph.json, metadata.json,
 // children.jsonl and log.jsonl, both from the Go tracker and from Python
-// Burr. It only reads, and only inside its directory.
+// Burr, through package trackfile and by its reading rules, which the
+// application list and the application page share. It only reads, and only
+// inside its directory.
 package store
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/burrgo/burr/internal/trackfile"
 )
 
 // ErrBadID reports an id taken from a URL that cannot name a directory
@@ -85,9 +88,9 @@ type Project struct {
 type AppSummary struct {
 	ID           string
 	PartitionKey string
-	Steps        int // as the application page counts them: sequence ids with a begin_entry
-	LastAction   string
-	Status       Status
+	Steps        int    // as the application page counts them: sequence ids with a begin_entry
+	LastAction   string // of the current step (Log.Latest): the last begin_entry's
+	Status       Status // of the current step
 	LastUpdate   time.Time
 	dirTime      time.Time
 }
@@ -99,7 +102,7 @@ func modTime(fsys fs.FS, dir string) (dirTime, newest time.Time, ok bool) {
 		return time.Time{}, time.Time{}, false
 	}
 	dirTime, newest = fi.ModTime(), fi.ModTime()
-	if li, err := fs.Stat(fsys, path.Join(dir, "log.jsonl")); err == nil && li.ModTime().After(newest) {
+	if li, err := fs.Stat(fsys, path.Join(dir, trackfile.LogFile)); err == nil && li.ModTime().After(newest) {
 		newest = li.ModTime()
 	}
 	return dirTime, newest, true
@@ -187,10 +190,10 @@ func (s *Store) Apps(project string) ([]AppSummary, error) {
 		appDir := path.Join(dir, name)
 		a := AppSummary{ID: name, Status: StatusNew}
 		a.dirTime, a.LastUpdate, _ = modTime(fsys, appDir)
-		if md, err := readMetadata(fsys, appDir); err == nil && md.PartitionKey != nil {
+		if md, _, err := readMetadata(fsys, appDir); err == nil && md.PartitionKey != nil {
 			a.PartitionKey = *md.PartitionKey
 		}
-		a.Steps, a.LastAction, a.Status = summarizeFile(fsys, path.Join(appDir, "log.jsonl"))
+		a.Steps, a.LastAction, a.Status = summarizeFile(fsys, path.Join(appDir, trackfile.LogFile))
 		out = append(out, a)
 	}
 	slices.SortStableFunc(out, func(a, b AppSummary) int {
@@ -202,63 +205,49 @@ func (s *Store) Apps(project string) ([]AppSummary, error) {
 	return out, nil
 }
 
-// Pointer names another application (PointerModel of spec §6.5).
-type Pointer struct {
-	AppID        string  `json:"app_id"`
-	SequenceID   *int    `json:"sequence_id"`
-	PartitionKey *string `json:"partition_key"`
-}
+// The files of an application, as package trackfile models them.
+type (
+	// Pointer names another application (PointerModel).
+	Pointer = trackfile.PointerModel
+	// Metadata is metadata.json (ApplicationMetadataModel).
+	Metadata = trackfile.ApplicationMetadataModel
+	// Child is one line of children.jsonl: an application forked or
+	// spawned from this one (ChildApplicationModel).
+	Child = trackfile.ChildApplicationModel
+	// Graph is graph.json (ApplicationModel).
+	Graph = trackfile.ApplicationModel
+	// GraphAction is one action of graph.json (ActionModel).
+	GraphAction = trackfile.ActionModel
+	// GraphTransition is one transition of graph.json (TransitionModel).
+	GraphTransition = trackfile.TransitionModel
+)
 
-// Metadata is metadata.json (ApplicationMetadataModel).
-type Metadata struct {
-	PartitionKey          *string  `json:"partition_key"`
-	ParentPointer         *Pointer `json:"parent_pointer"`
-	SpawningParentPointer *Pointer `json:"spawning_parent_pointer"`
-}
-
-// Child is one line of children.jsonl: an application forked or spawned
-// from this one.
-type Child struct {
-	Child      Pointer `json:"child"`
-	EventTime  string  `json:"event_time"`
-	EventType  string  `json:"event_type"`
-	SequenceID *int    `json:"sequence_id"`
-}
-
-// GraphAction is one action of graph.json.
-type GraphAction struct {
-	Name           string   `json:"name"`
-	Reads          []string `json:"reads"`
-	Writes         []string `json:"writes"`
-	Code           string   `json:"code"`
-	Inputs         []string `json:"inputs"`
-	OptionalInputs []string `json:"optional_inputs"`
-}
-
-// GraphTransition is one transition of graph.json.
-type GraphTransition struct {
-	From      string `json:"from_"`
-	To        string `json:"to"`
-	Condition string `json:"condition"`
-}
-
-// Graph is graph.json (ApplicationModel).
-type Graph struct {
-	Entrypoint  string            `json:"entrypoint"`
-	Actions     []GraphAction     `json:"actions"`
-	Transitions []GraphTransition `json:"transitions"`
-}
-
-func readMetadata(fsys fs.FS, appDir string) (*Metadata, error) {
-	data, err := fs.ReadFile(fsys, path.Join(appDir, "metadata.json"))
+// readJSONFile reads graph.json or metadata.json of an application
+// directory into model. A file that cannot be decoded is an error; fields
+// that cannot be read are returned as problems.
+func readJSONFile(fsys fs.FS, appDir, name string, model any) ([]string, error) {
+	data, err := fs.ReadFile(fsys, path.Join(appDir, name))
 	if err != nil {
 		return nil, err
 	}
-	var md Metadata
-	if err := json.Unmarshal(data, &md); err != nil {
-		return nil, fmt.Errorf("metadata.json: %w", err)
+	fields, err := trackfile.Decode(data, model)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return &md, nil
+	var problems []string
+	for _, f := range fields {
+		problems = append(problems, name+": "+f.Error())
+	}
+	return problems, nil
+}
+
+func readMetadata(fsys fs.FS, appDir string) (*Metadata, []string, error) {
+	var md Metadata
+	problems, err := readJSONFile(fsys, appDir, trackfile.MetadataFile, &md)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &md, problems, nil
 }
 
 // App is everything the application page shows.
@@ -287,20 +276,18 @@ type Files struct {
 // application directory dir.
 func readFiles(fsys fs.FS, dir string) *Files {
 	f := &Files{}
-	if md, err := readMetadata(fsys, dir); err == nil {
+	if md, problems, err := readMetadata(fsys, dir); err == nil {
 		f.Metadata = md
+		f.Problems = append(f.Problems, problems...)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		f.Problems = append(f.Problems, err.Error())
 	}
-	if data, err := fs.ReadFile(fsys, path.Join(dir, "graph.json")); err == nil {
-		var g Graph
-		if err := json.Unmarshal(data, &g); err != nil {
-			f.Problems = append(f.Problems, "graph.json: "+err.Error())
-		} else {
-			f.Graph = &g
-		}
+	var g Graph
+	if problems, err := readJSONFile(fsys, dir, trackfile.GraphFile, &g); err == nil {
+		f.Graph = &g
+		f.Problems = append(f.Problems, problems...)
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		f.Problems = append(f.Problems, "graph.json: "+err.Error())
+		f.Problems = append(f.Problems, err.Error())
 	}
 	var problems []string
 	f.Children, problems = readChildren(fsys, dir)
@@ -355,9 +342,9 @@ func (s *Store) App(project, id string) (*App, error) {
 	files := readFiles(fsys, dir)
 	app := &App{Project: project, ID: id, Log: NewLog(), Metadata: files.Metadata, Graph: files.Graph,
 		Children: files.Children, Problems: files.Problems}
-	data, info, err := readLog(fsys, path.Join(dir, "log.jsonl"))
+	data, info, err := readLog(fsys, path.Join(dir, trackfile.LogFile))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		app.Problems = append(app.Problems, "log.jsonl: "+err.Error())
+		app.Problems = append(app.Problems, trackfile.LogFile+": "+err.Error())
 	}
 	// Only complete lines go into the Log: a final line without a newline
 	// may still be being written. The page parses Tail too (a finished run
@@ -398,7 +385,7 @@ func (s *Store) Files(project, id string) (*Files, error) {
 // readChildren reads children.jsonl of an application directory; a
 // missing file means no children.
 func readChildren(fsys fs.FS, dir string) ([]Child, []string) {
-	data, err := fs.ReadFile(fsys, path.Join(dir, "children.jsonl"))
+	data, err := fs.ReadFile(fsys, path.Join(dir, trackfile.ChildrenFile))
 	if err != nil {
 		return nil, nil
 	}
@@ -408,12 +395,23 @@ func readChildren(fsys fs.FS, dir string) ([]Child, []string) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		var ch Child
-		if err := json.Unmarshal(line, &ch); err != nil || ch.Child.AppID == "" {
-			problems = append(problems, fmt.Sprintf("children.jsonl line %d: invalid JSON", i+1))
+		l, err := trackfile.DecodeLine(line)
+		switch {
+		case err != nil:
+			problems = append(problems, fmt.Sprintf("%s line %d: %v", trackfile.ChildrenFile, i+1, err))
+			continue
+		case l.Kind != trackfile.ChildApplication:
+			problems = append(problems, fmt.Sprintf("%s line %d: unexpected %s line", trackfile.ChildrenFile, i+1, l.Kind))
+			continue
+		case len(l.Problems) > 0:
+			problems = append(problems, fmt.Sprintf("%s line %d: %s", trackfile.ChildrenFile, i+1, l.Problem()))
+		}
+		ch := l.Model.(*Child)
+		if ch.Child.AppID == "" {
+			problems = append(problems, fmt.Sprintf("%s line %d: empty child app_id", trackfile.ChildrenFile, i+1))
 			continue
 		}
-		out = append(out, ch)
+		out = append(out, *ch)
 	}
 	return out, problems
 }
@@ -432,7 +430,7 @@ type LogChunk struct {
 // ReadFrom returns the bytes of project/id/log.jsonl from offset on, with
 // what tells whether the file is still the one read up to offset.
 func (s *Store) ReadFrom(project, id string, offset int64) (LogChunk, error) {
-	p, err := rel(project, id, "log.jsonl")
+	p, err := rel(project, id, trackfile.LogFile)
 	if err != nil {
 		return LogChunk{}, err
 	}

@@ -2,35 +2,15 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"io/fs"
+
+	"github.com/burrgo/burr/internal/trackfile"
 )
 
 // tailWindow is how much of the end of a log the application list reads
-// at first; it reads further back only when the last entry line is longer.
+// at first; it reads further back only when it needs to.
 const tailWindow = 64 << 10
-
-// entryLine is what the application list decodes of an entry line.
-type entryLine struct {
-	Type       string  `json:"type"`
-	Action     string  `json:"action"`
-	SequenceID *int    `json:"sequence_id"`
-	Exception  *string `json:"exception"`
-}
-
-// parseEntry decodes a begin_entry or end_entry line; ok is false for any
-// other line.
-func parseEntry(raw []byte) (e entryLine, ok bool) {
-	raw = bytes.TrimSpace(raw)
-	if !bytes.Contains(raw, []byte("_entry")) {
-		return e, false
-	}
-	if json.Unmarshal(raw, &e) != nil || e.SequenceID == nil {
-		return e, false
-	}
-	return e, e.Type == "begin_entry" || e.Type == "end_entry"
-}
 
 // summarizeFile summarizes the log file name (see summarizeLog); a missing
 // or unreadable log has no steps.
@@ -56,42 +36,34 @@ func summarizeFile(fsys fs.FS, name string) (steps int, lastAction string, statu
 }
 
 // summarizeLog reads what the application list needs from a log of size
-// bytes: the number of steps, the last action and the status. It reads
-// the end of the file only (and the first line), never the whole of a
-// long log.
+// bytes: the number of steps, and the action and status of the current
+// step, by the reading rules of package trackfile that the application page
+// (Log) follows. It reads the end of the file only (and its first lines),
+// never the whole of a long log.
 //
-// The number of steps is the one the application page shows: the number
-// of distinct sequence ids that have a begin_entry. A log shorter than
-// tailWindow is read whole and counted exactly. For a longer one it is
-// the last entry's sequence id minus the first begin_entry's, plus one:
-// the same number, since Burr numbers the steps of an application one by
-// one (from 0, or on from the step a fork started at).
+// A log that is read whole (one shorter than tailWindow, or one whose
+// entries are all far from its end) is read by a Log, as the page reads it.
+// For a longer one, the current step is the last begin_entry, found from the
+// end, ended by the last end_entry of its sequence id after it; and the
+// number of steps is the current step's sequence id minus the first
+// begin_entry's, plus one. That is the page's number, since Burr numbers the
+// steps of an application one by one (from 0, or on from the step a fork
+// started at), unless the log's middle holds entries the page skips, or an
+// application id used again from scratch (then the list counts the last run).
 func summarizeLog(r io.ReaderAt, size int64) (steps int, lastAction string, status Status) {
-	// The tail, read backwards until it holds a whole entry line.
+	// The tail, read backwards until it holds the last begin_entry.
 	start := max(size-tailWindow, 0)
 	tail := make([]byte, size-start)
 	if _, err := r.ReadAt(tail, start); err != nil && err != io.EOF {
 		return 0, "", StatusNew
 	}
-	var last entryLine
-	found := false
-	for {
-		complete := tail
-		if start > 0 {
-			// The first line may have begun before start: not whole.
-			i := bytes.IndexByte(tail, '\n')
-			if i < 0 {
-				complete = nil
-			} else {
-				complete = tail[i+1:]
+	var cur *entry
+	for start > 0 {
+		// The first line may have begun before start: not whole.
+		if i := bytes.IndexByte(tail, '\n'); i >= 0 {
+			if cur = lastStep(tail[i+1:]); cur != nil {
+				break
 			}
-		}
-		lines := SplitLines(complete)
-		for i := len(lines) - 1; i >= 0 && !found; i-- {
-			last, found = parseEntry(lines[i])
-		}
-		if found || start == 0 {
-			break
 		}
 		from := max(start-int64(len(tail)), 0) // double what is read
 		more := make([]byte, start-from)
@@ -100,45 +72,67 @@ func summarizeLog(r io.ReaderAt, size int64) (steps int, lastAction string, stat
 		}
 		tail, start = append(more, tail...), from
 	}
-	if !found {
-		return 0, "", StatusNew
-	}
-	status = StatusRunning
-	if last.Type == "end_entry" {
-		status = StatusCompleted
-		if last.Exception != nil {
-			status = StatusFailed
-		}
-	}
 	if start == 0 {
-		return countSteps(tail), last.Action, status
+		return summarizeWhole(tail)
 	}
 	first, whole, ok := firstBegin(r, start, tail)
 	switch {
 	case whole != nil:
-		return countSteps(whole), last.Action, status
+		return summarizeWhole(whole)
 	case !ok:
-		return 0, last.Action, status
-	case *last.SequenceID >= first:
-		return *last.SequenceID - first + 1, last.Action, status
+		return 0, cur.begin.Action, cur.status()
+	case cur.begin.SequenceID >= first:
+		return cur.begin.SequenceID - first + 1, cur.begin.Action, cur.status()
 	}
 	// Sequence ids that went back (an application id used again from
 	// scratch): count the last run only.
-	return *last.SequenceID + 1, last.Action, status
+	return cur.begin.SequenceID + 1, cur.begin.Action, cur.status()
 }
 
-// countSteps counts the distinct sequence ids that have a begin_entry.
-func countSteps(data []byte) int {
-	seen := map[int]bool{}
-	for _, raw := range SplitLines(data) {
-		if !bytes.Contains(raw, []byte(`"begin_entry"`)) {
+// summarizeWhole summarizes a whole log as the application page reads it.
+func summarizeWhole(data []byte) (steps int, lastAction string, status Status) {
+	lg := NewLog()
+	lg.Add(data)
+	if lg.current == nil {
+		return 0, "", StatusNew
+	}
+	return len(lg.entries), lg.current.begin.Action, lg.current.status()
+}
+
+// mayBeEntry tells the lines that may be begin or end entries.
+func mayBeEntry(raw []byte) bool {
+	return trackfile.MayBe(raw, trackfile.BeginEntry) || trackfile.MayBe(raw, trackfile.EndEntry)
+}
+
+// lastStep returns the step of the last begin_entry of data, whole lines,
+// with the last end_entry of its sequence id after it; nil when data has no
+// begin_entry.
+func lastStep(data []byte) *entry {
+	ends := map[int]*trackfile.EndEntryModel{} // the last one of each sequence id
+	for len(data) > 0 {
+		var raw []byte
+		if i := bytes.LastIndexByte(data, '\n'); i >= 0 {
+			raw, data = data[i+1:], data[:i]
+		} else {
+			raw, data = data, nil
+		}
+		if !mayBeEntry(raw) {
 			continue
 		}
-		if e, ok := parseEntry(raw); ok && e.Type == "begin_entry" {
-			seen[*e.SequenceID] = true
+		l, err := trackfile.DecodeLine(raw)
+		if err != nil {
+			continue
+		}
+		switch m := l.Model.(type) {
+		case *trackfile.EndEntryModel:
+			if _, ok := ends[m.SequenceID]; !ok {
+				ends[m.SequenceID] = m
+			}
+		case *trackfile.BeginEntryModel:
+			return &entry{begin: m, end: ends[m.SequenceID]}
 		}
 	}
-	return len(seen)
+	return nil
 }
 
 // firstBegin returns the sequence id of the first begin_entry of a log,
@@ -158,8 +152,11 @@ func firstBegin(r io.ReaderAt, tailStart int64, tail []byte) (first int, whole [
 			return 0, append(head, tail...), true
 		}
 		for _, raw := range SplitLines(head[:CompleteLen(head)]) {
-			if e, ok := parseEntry(raw); ok && e.Type == "begin_entry" {
-				return *e.SequenceID, nil, true
+			if !mayBeEntry(raw) {
+				continue
+			}
+			if l, err := trackfile.DecodeLine(raw); err == nil && l.Kind == trackfile.BeginEntry {
+				return l.Model.(*trackfile.BeginEntryModel).SequenceID, nil, true
 			}
 		}
 	}
