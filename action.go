@@ -23,7 +23,7 @@ type Inputs map[string]any
 // it again after it returned false is harmless and returns false.
 type Yield func(item any) bool
 
-// ActionFunc is the set of function shapes NewAction accepts. The function
+// ActionFunc is the set of function shapes [NewAction] accepts. The function
 // receives the whole state and returns the new state, optionally with a result
 // and the inputs it declared.
 type ActionFunc interface {
@@ -33,7 +33,7 @@ type ActionFunc interface {
 		func(context.Context, State, Inputs) (Result, State, error)
 }
 
-// StreamingFunc is the set of function shapes NewStreamingAction accepts. The
+// StreamingFunc is the set of function shapes [NewStreamingAction] accepts. The
 // function sends intermediate items through yield and returns the final result
 // and the new state: a streaming action cannot forget its final result.
 type StreamingFunc interface {
@@ -81,9 +81,10 @@ const (
 )
 
 // Action is a named, immutable unit of work in a graph: a function or struct
-// with its declared reads, writes, inputs and tags. Build one with NewAction,
-// NewStreamingAction, NewStructAction, NewStructStreamingAction, ResultAction
-// or InputAction. An Action may be shared by many graphs and applications.
+// with its declared reads, writes, inputs and tags. Build one with [NewAction],
+// [NewStreamingAction], [NewStructAction], [NewStructStreamingAction],
+// [ResultAction] or [InputAction]. An Action may be shared by many graphs and
+// applications.
 type Action struct {
 	name     string
 	reads    []string
@@ -111,7 +112,7 @@ type ActionOption interface {
 	applyAction(*Action)
 }
 
-// actionOptionFunc is the one implementation of ActionOption.
+// actionOptionFunc is the one implementation of [ActionOption].
 type actionOptionFunc func(*Action)
 
 func (f actionOptionFunc) applyAction(a *Action) { f(a) }

@@ -8,7 +8,7 @@ import (
 
 // NewAppID returns a new random application id: a version 4 UUID such as
 // "1b4e28ba-2fa1-41d2-883f-0016d3cca427". It is the id New gives an
-// application without WithAppID.
+// application without [WithAppID].
 //
 // The 122 random bits come from the runtime's ChaCha8 generator, seeded from
 // the operating system, which keeps crypto packages (and the memory their

@@ -15,11 +15,12 @@ import (
 
 // Application runs a graph of actions over a state: the central type of the
 // package. It is built with New, then driven with Step, Run, Iterate,
-// StreamResult or StreamIterate.
+// [Application.StreamResult] or [Application.StreamIterate].
 //
 // An Application runs one call at a time. A call made while another is running
-// (or while a stream it returned is still open) fails at once with ErrBusy; it
-// never races. The accessors (State, AppID, …) may be called at any time.
+// (or while a stream it returned is still open) fails at once with [ErrBusy];
+// it never races. The accessors ([Application.State], [Application.Ref], …) may
+// be called at any time.
 type Application struct {
 	graph     *Graph
 	ref       AppRef
@@ -66,8 +67,9 @@ type StepResult struct {
 	Handled *ActionError
 }
 
-// New builds an Application from options. It validates the graph, loads state
-// when WithInitializeFrom is given, and calls the PostApplicationCreate hooks.
+// New builds an [Application] from options. It validates the graph, loads state
+// when [WithInitializeFrom] is given, and calls the PostApplicationCreate
+// hooks.
 func New(ctx context.Context, opts ...Option) (*Application, error) {
 	var c config
 	for _, o := range opts {
@@ -261,7 +263,7 @@ func checkInputNames(in Inputs) error {
 
 // Step runs the next action and returns its result and the new state. When no
 // transition matches (the application is done), it returns a [StepResult] with
-// a nil Action and no error, and the sequence id does not change. Inputs are
+// a nil Action and no error, and the sequence id does not change. [Inputs] are
 // given with [WithInputs].
 func (app *Application) Step(ctx context.Context, opts ...StepOption) (res StepResult, err error) {
 	if err := app.acquire(); err != nil {

@@ -14,7 +14,7 @@ import (
 // state keys it reads: a key missing from state when the condition is
 // evaluated is an error naming the key.
 //
-// Conditions are built with When, Expr, Predicate and Default, and combined
+// Conditions are built with When, [Expr], [Predicate] and Default, and combined
 // with Not, And and Or.
 type Condition struct {
 	name      string
@@ -36,7 +36,7 @@ func (c Condition) Keys() []string { return slices.Clone(c.keys) }
 // IsDefault reports whether this is the Default condition.
 func (c Condition) IsDefault() bool { return c.isDefault }
 
-// Err returns the error found when the condition was built (an Expr that does
+// Err returns the error found when the condition was built (an [Expr] that does
 // not compile, When with an odd number of arguments), or nil.
 func (c Condition) Err() error { return c.err }
 

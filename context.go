@@ -56,7 +56,7 @@ func (c *stepContext) appContext() AppContext {
 
 // FromContext returns the step running with ctx: its application, sequence
 // id and action. It reports false outside a step. A sub-application started
-// by the action passes the StepRef to [WithSpawningParent].
+// by the action passes the [StepRef] to [WithSpawningParent].
 func FromContext(ctx context.Context) (AppContext, bool) {
 	sc, ok := ctx.Value(appCtxKey{}).(*stepContext)
 	if !ok {

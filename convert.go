@@ -12,7 +12,7 @@ import (
 	"github.com/burrgo/burr/internal/jsonx"
 )
 
-// Conversion and comparison of state values, in one place: how a typed Key
+// Conversion and comparison of state values, in one place: how a typed [Key]
 // reads a value, how When and the write check compare values, how Increment
 // reads an integer.
 

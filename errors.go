@@ -12,15 +12,15 @@ import (
 
 // Sentinel errors, for errors.Is.
 var (
-	// ErrBusy is returned when a call is made on an Application that is already
+	// ErrBusy is returned when a call is made on an [Application] that is already
 	// running a call or holding an open stream.
 	ErrBusy = errors.New("burr: application is busy with another call")
 	// ErrStreamClosed is the error of a stream that was abandoned with Close or
 	// by breaking out of its range loop.
 	ErrStreamClosed = errors.New("burr: stream closed before it finished")
-	// ErrNotFound is returned by a Loader that has no record for the request.
+	// ErrNotFound is returned by a [Loader] that has no record for the request.
 	ErrNotFound = errors.New("burr: no persisted state found")
-	// ErrConflict is returned by a Saver when a record for the same partition
+	// ErrConflict is returned by a [Saver] when a record for the same partition
 	// key, app id and sequence id already exists: another writer got there first.
 	ErrConflict = errors.New("burr: a record with this sequence id already exists")
 	// ErrEndOfGraph is returned when a run that must reach a named action runs
@@ -164,7 +164,7 @@ func sortedKeys[M ~map[string]V, V any](m M) []string {
 	return keys
 }
 
-// safeCall runs fn and turns a panic into a *PanicError.
+// safeCall runs fn and turns a panic into a [*PanicError].
 func safeCall(fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {

@@ -8,6 +8,29 @@ import (
 	"github.com/burrgo/burr"
 )
 
+// The counter of the README's quickstart: an action that increments a count,
+// a transition that loops while the count is below 10, and a result action.
+func Example() {
+	ctx := context.Background()
+	increment := burr.NewAction("increment", func(ctx context.Context, s burr.State) (burr.State, error) {
+		return s.Increment("count", 1)
+	}, burr.Reads("count"), burr.Writes("count"))
+
+	app, err := burr.New(ctx,
+		burr.WithActions(increment, burr.ResultAction("done", "count")),
+		burr.WithTransitions(
+			burr.From("increment").To("increment", burr.Expr("count < 10")),
+			burr.From("increment").To("done")),
+		burr.WithState(burr.State{}.Set("count", 0)),
+		burr.WithEntrypoint("increment"))
+	if err != nil {
+		panic(err)
+	}
+	res, err := app.Run(ctx, burr.HaltAfter("done"))
+	fmt.Println(res.Result["count"], err) // 10 <nil>
+	// Output: 10 <nil>
+}
+
 func ExampleState() {
 	s := burr.State{}.Set("count", 1).Set("history", []string{"hi"})
 	s2, _ := s.Increment("count", 2)
@@ -260,4 +283,131 @@ func ExampleStream_Close() {
 	// Output:
 	// abandon
 	// true false
+}
+
+// A typed key reads and writes one state key as a Go type, converting numbers
+// that fit and decoding values that came back from JSON.
+func ExampleKey() {
+	var (
+		count = burr.Key[int]("count")
+		tags  = burr.Key[[]string]("tags")
+	)
+	s := count.Set(burr.State{}, 41)
+	s = s.Set("tags", []any{"a", "b"}) // as a state loaded from JSON holds it
+
+	n, _ := count.Get(s)
+	t, _ := tags.Get(s)
+	fmt.Println(n+1, t, len(t))
+
+	_, err := burr.Key[string]("count").Get(s)
+	fmt.Println(err)
+	fmt.Println(burr.Key[int]("missing").Or(s, -1))
+	// Output:
+	// 42 [a b] 2
+	// burr: cannot get state key "count": want string, have int
+	// -1
+}
+
+// Bind fixes some of an action's inputs, so that one action serves under
+// several names with different settings.
+func ExampleAction_Bind() {
+	greet := burr.NewAction("greet", func(_ context.Context, s burr.State, in burr.Inputs) (burr.State, error) {
+		return s.Set("greeting", fmt.Sprintf("%s, %s!", in["salutation"], in["name"])), nil
+	}, burr.Writes("greeting"), burr.RequiredInputs("salutation", "name"))
+	formal := greet.Bind(burr.Inputs{"salutation": "Good evening"}).WithName("formal")
+	fmt.Println(formal.RequiredInputs()) // salutation is bound: only name is left
+
+	app, _ := burr.New(context.Background(), burr.WithActions(formal), burr.WithEntrypoint("formal"))
+	res, _ := app.Step(context.Background(), burr.WithInputs(burr.Inputs{"name": "Ada"}))
+	fmt.Println(res.State.Value("greeting"))
+	// Output:
+	// [name]
+	// Good evening, Ada!
+}
+
+// NewGraph checks actions and transitions once; the graph can then build any
+// number of applications and be drawn.
+func ExampleNewGraph() {
+	chat := burr.NewAction("chat", func(_ context.Context, s burr.State) (burr.State, error) {
+		return s.Increment("turns", 1)
+	}, burr.Reads("turns"), burr.Writes("turns"))
+	g, err := burr.NewGraph([]*burr.Action{chat, burr.ResultAction("bye", "turns")},
+		burr.From("chat").To("chat", burr.Expr("turns < 3")),
+		burr.From("chat").To("bye"))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Print(g.DOT(burr.ExportOptions{Conditions: true}))
+
+	app, _ := burr.New(context.Background(), burr.WithGraph(g), burr.WithEntrypoint("chat"))
+	res, _ := app.Run(context.Background(), burr.HaltAfter("bye"))
+	fmt.Println(res.Result["turns"])
+	// Output:
+	// digraph {
+	// 	graph [compound=false concentrate=false rankdir=TB ranksep=0.4]
+	// 	node [fillcolor="#b4d8e4" fontname=Helvetica margin=0.15]
+	// 	"chat" [label="chat" shape=box style="rounded,filled"]
+	// 	"bye" [label="bye" shape=box style="rounded,filled"]
+	// 	"chat" -> "chat" [style=dashed label="turns < 3"]
+	// 	"chat" -> "bye" [style=solid]
+	// }
+	// 3
+}
+
+// StreamIterate runs action after action, each as a stream: streaming actions
+// hand out their items, the others an empty stream with their result.
+func ExampleApplication_StreamIterate() {
+	prompt := burr.InputAction("prompt", "prompt")
+	app, _ := burr.New(context.Background(),
+		burr.WithActions(prompt, echo),
+		burr.WithTransitions(burr.From("prompt").To("echo")),
+		burr.WithEntrypoint("prompt"))
+	for stream, err := range app.StreamIterate(context.Background(), burr.HaltAfter("echo"),
+		burr.WithInputs(burr.Inputs{"prompt": "one stream per action"})) {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Print(stream.Action().Name(), ":")
+		for item := range stream.All() {
+			fmt.Print(" ", item)
+		}
+		result, _, _ := stream.Get()
+		fmt.Println(" |", len(result), "result keys")
+	}
+	// Output:
+	// prompt: | 1 result keys
+	// echo: one stream per action | 1 result keys
+}
+
+// An action that may wait long between items (a model thinking) selects on
+// Stopping, so that a Stop or Close is noticed at once rather than at the next
+// item.
+func ExampleStopping() {
+	tokens := make(chan string) // a model that has produced nothing yet
+	slow := burr.NewStreamingAction("answer", func(ctx context.Context, s burr.State, yield burr.Yield) (burr.Result, burr.State, error) {
+		answer := "Let me think"
+		if !yield(answer) {
+			return burr.Result{"answer": answer}, s.Set("answer", answer), nil
+		}
+		for {
+			select {
+			case tok := <-tokens:
+				answer += tok
+				yield(tok)
+			case <-burr.Stopping(ctx): // the user pressed "stop generating"
+				return burr.Result{"answer": answer}, s.Set("answer", answer), nil
+			}
+		}
+	}, burr.Writes("answer"))
+	app, _ := burr.New(context.Background(), burr.WithActions(slow), burr.WithEntrypoint("answer"))
+	stream, _ := app.StreamResult(context.Background(), burr.HaltAfter("answer"))
+	for item := range stream.All() {
+		fmt.Println(item)
+		stream.Stop() // from another goroutine in a server; here, after the first item
+	}
+	_, state, err := stream.Get()
+	fmt.Println(state.Value("answer"), err)
+	// Output:
+	// Let me think
+	// Let me think <nil>
 }

@@ -56,7 +56,7 @@ type Graph struct {
 }
 
 // NewGraph validates actions and transitions and returns the graph. Every
-// problem found is reported in one *GraphError: no actions, an action without
+// problem found is reported in one [*GraphError]: no actions, an action without
 // a name, duplicate names, a transition naming an unknown action, a second
 // default transition from one source, a condition that does not compile.
 func NewGraph(actions []*Action, transitions ...Transition) (*Graph, error) {

@@ -6,54 +6,10 @@ import (
 	"time"
 )
 
-// Hooks observe an application's lifecycle. Each hook is a one-method
-// interface; a value may implement any number of them and is registered with
-// WithHooks. At New the application sorts its hooks into one list per kind, so
-// an application without hooks pays nothing and a per-item hook is one direct
-// interface call.
-//
-// Order. Hooks of one kind are called in registration order. For one call:
-//
-//	PreRunExecuteCall
-//	  PreRunStep, [spans and attributes from the action], PostRunStep   (per step)
-//	  PreRunStep, PreStartStream, PostStreamItem × N, PostRunStep, PostEndStream  (a streamed step)
-//	PostRunExecuteCall
-//
-// Outcome of a step. A step's outcome is decided before its post-run-step
-// hooks run, and every party records that same outcome:
-//
-//  1. the outcome: the action's result and new state, or a failure — the
-//     action's error, a pre-run-step or pre-start-stream hook's error (the
-//     action then does not run), a post-stream-item hook's error, a
-//     cancellation;
-//  2. the persister ([WithPersister]) saves it first: completed with the new
-//     state, or failed with the state before the step. A save that fails
-//     turns the outcome into a failure (with the save's error);
-//  3. every post-run-step hook sees that final outcome (StepEnd.Err, State,
-//     Result) — the tracker among them, so its log agrees with the store;
-//  4. the application commits it: the new state, or the state before the
-//     step (the failed step's sequence id is spent).
-//
-// So after any failure of a hook or a save, the application's state, the
-// persisted record and the tracked log agree. A failed step is returned as an
-// [*ActionError] naming the action and the sequence id. A pre hook that fails
-// still gets its step's post-run-step hooks called (a failed step), so that
-// begin and end stay paired in every hook, as they are in the tracker's log.
-//
-// Errors after the outcome. A post-run-step, post-end-stream or
-// post-run-execute-call hook's error never changes the outcome: the step is
-// committed as decided, and the error is returned to the caller as a
-// [*HookError] beside the step's result ([Committed] reports true for it).
-// Run stops there; Iterate yields the committed step with that error.
-//
-// Every hook of a kind is still called when one fails; their errors are
-// joined, and a panic in a hook is recovered into a [*PanicError]. Errors
-// from span and attribute hooks are ignored: they cannot fail the action that
-// opened the span. A failing post-application-create hook fails [New].
-// Hooks must not keep the event pointer after they return: the framework may
-// reuse it.
+// The hooks are documented in the package documentation (# Hooks): what
+// each event holds, in which order they are called, how their errors count.
 
-// ExecuteMethod names the public Application method a call came through.
+// ExecuteMethod names the public [Application] method a call came through.
 type ExecuteMethod string
 
 // The methods reported to execute-call hooks.
@@ -96,8 +52,9 @@ type PreRunExecuteCallHook interface {
 }
 
 // PostRunExecuteCallHook is called when that call really ends: for Iterate and
-// StreamIterate when the iteration ends, for StreamResult when the stream
-// completes. It receives the call's error.
+// [Application.StreamIterate] when the iteration ends, for
+// [Application.StreamResult] when the stream completes. It receives the call's
+// error.
 type PostRunExecuteCallHook interface {
 	PostRunExecuteCall(ctx context.Context, e *ExecuteCall) error
 }

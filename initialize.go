@@ -12,7 +12,7 @@ type InitOption interface {
 	applyInit(*initConfig)
 }
 
-// initOptionFunc is the one implementation of InitOption.
+// initOptionFunc is the one implementation of [InitOption].
 type initOptionFunc func(*initConfig)
 
 func (f initOptionFunc) applyInit(c *initConfig) { f(c) }

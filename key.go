@@ -16,7 +16,7 @@ package burr
 type Key[T any] string
 
 // Get returns the value under the key as T. A missing key or a value that
-// cannot be read as T is a *KeyError naming the key and both types.
+// cannot be read as T is a [*KeyError] naming the key and both types.
 func (k Key[T]) Get(s State) (T, error) {
 	v, ok := s.Get(string(k))
 	if !ok {
@@ -40,7 +40,7 @@ func (k Key[T]) Or(s State, def T) T {
 	return v
 }
 
-// Set returns a State with the key set to v.
+// Set returns a [State] with the key set to v.
 func (k Key[T]) Set(s State, v T) State { return s.Set(string(k), v) }
 
 // Name returns the key's name.

@@ -6,8 +6,8 @@ import (
 )
 
 // Option configures an [Application] built with [New]. The options are the
-// With… functions of this package: WithActions, WithGraph, WithState,
-// WithPersister and the others.
+// With… functions of this package: [WithActions], [WithGraph], [WithState],
+// [WithPersister] and the others.
 type Option interface {
 	applyApp(*config)
 }
@@ -101,7 +101,7 @@ func WithHooks(hooks ...any) Option {
 // step's outcome before the post-run-step hooks run, and a save that fails
 // fails the step: the hooks see the failure and the application's state does
 // not advance past what was saved. A save that fails with [ErrConflict]
-// (another writer saved this sequence id first) also marks the Application
+// (another writer saved this sequence id first) also marks the [Application]
 // stale: every later call fails with ErrConflict until it is rebuilt with
 // [WithInitializeFrom]. A persister that is an [Initializer] is checked at
 // [New]: an uninitialized one is an error.
@@ -143,7 +143,7 @@ type runConfig struct {
 	inputs     Inputs
 }
 
-// runOptionFunc is the implementation of RunOption for options that only
+// runOptionFunc is the implementation of [RunOption] for options that only
 // runs take.
 type runOptionFunc func(*runConfig)
 
@@ -167,7 +167,7 @@ func HaltBefore(names ...string) RunOption {
 // up, later values winning.
 func WithInputs(in Inputs) CallOption { return inputsOption(func() Inputs { return in }) }
 
-// inputsOption is the option WithInputs returns. It hands the inputs out
+// inputsOption is the option [WithInputs] returns. It hands the inputs out
 // through a function call, which escape analysis cannot see through, so that
 // options built at the call site stay on the stack.
 type inputsOption func() Inputs
@@ -235,7 +235,7 @@ func newRunConfig(opts []RunOption) (*runConfig, error) {
 }
 
 // unknownOption reports an option of a type from outside this package (one
-// embedding a RunOption, or a nil option). It takes the type alone: passing
+// embedding a [RunOption], or a nil option). It takes the type alone: passing
 // the option would make every option escape.
 func unknownOption(kind string, t reflect.Type) error {
 	name := "nil"

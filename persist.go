@@ -10,7 +10,7 @@ import (
 // Status is the outcome of the step a persisted [Record] was saved after.
 type Status string
 
-// The statuses a Record can have, as Burr stores them.
+// The statuses a [Record] can have, as Burr stores them.
 const (
 	StatusCompleted Status = "completed"
 	StatusFailed    Status = "failed"

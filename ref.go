@@ -19,7 +19,7 @@ func (r AppRef) At(seq int) StepRef { return StepRef{AppRef: r, SequenceID: seq}
 // SequenceID is [Latest]. The embedded [AppRef] makes r.AppID and
 // r.PartitionKey read directly.
 //
-// AppRef and StepRef have no String method on purpose: they are embedded in
+// [AppRef] and StepRef have no String method on purpose: they are embedded in
 // every hook event and in [Record], which would then print as their header
 // alone.
 type StepRef struct {

@@ -8,8 +8,8 @@ import (
 	"sync/atomic"
 )
 
-// Stream is the result of StreamResult: the intermediate items of a streaming
-// action as it produces them, then its final result and state.
+// Stream is the result of [Application.StreamResult]: the intermediate items of
+// a streaming action as it produces them, then its final result and state.
 //
 // The action starts lazily, on the first Next, range or Get, and runs on the
 // goroutine that consumes it: ranging over All starts no goroutine and hands
@@ -20,7 +20,7 @@ import (
 // Completion happens exactly once, whichever way the stream ends — drained,
 // failed, closed, stopped, or its consumer panicked: the post-run-step hooks,
 // the persister, the end-of-stream hooks and the end of the call each see one
-// end. Until then the Application is busy: every Stream must be drained
+// end. Until then the [Application] is busy: every Stream must be drained
 // (range to the end or Get), stopped, or closed.
 //
 //	stream, err := app.StreamResult(ctx, burr.HaltAfter("chat"), burr.WithInputs(in))
@@ -48,7 +48,8 @@ func newHandle(c *streamCore) *Stream { return &Stream{c: c} }
 func (s *streamCore) abandon() { go s.Close() }
 
 // Action returns the action the stream belongs to: the action that was reached
-// (for StreamResult with several HaltAfter names, this tells which).
+// (for [Application.StreamResult] with several [HaltAfter] names, this tells
+// which).
 func (s *Stream) Action() *Action { return s.c.action }
 
 // All returns an iterator over the items not yet consumed. Breaking out of the
@@ -82,7 +83,7 @@ func (s *Stream) Next() bool {
 func (s *Stream) Item() any { return s.c.cur }
 
 // Err returns the error the stream ended with, or nil (also while it runs).
-// ErrStreamClosed means the consumer abandoned it.
+// [ErrStreamClosed] means the consumer abandoned it.
 func (s *Stream) Err() error { return s.c.Err() }
 
 // Get drains the items not yet consumed and returns the action's final result
@@ -98,8 +99,8 @@ func (s *Stream) Get() (Result, State, error) {
 }
 
 // Close abandons the stream: the action is told to stop (its yield returns
-// false, Stopping's channel closes and its context is cancelled), nothing is
-// committed, and the hooks see ErrStreamClosed. Close is idempotent and does
+// false, [Stopping]'s channel closes and its context is cancelled), nothing is
+// committed, and the hooks see [ErrStreamClosed]. Close is idempotent and does
 // nothing once the stream has ended. It does not wait: when the stream is
 // being consumed (by another goroutine, or by the caller's own range loop or
 // Next, from a hook), the consumer's loop ends at the next item and the
@@ -111,7 +112,7 @@ func (s *Stream) Close() error { return s.c.Close() }
 // completes successfully with them — the "stop generating" button. When no
 // other goroutine is consuming the stream, Stop drives it to the end and
 // returns its error; otherwise the consumer's loop ends at the next item and
-// Stop returns at once (the stream, and the Application, finish when that
+// Stop returns at once (the stream, and the [Application], finish when that
 // consumer gets there). Close behaves the same way.
 func (s *Stream) Stop() error {
 	err := s.c.Stop()
@@ -135,9 +136,9 @@ func Stopping(ctx context.Context) <-chan struct{} {
 }
 
 // StreamResult runs the application up to a streaming action and returns its
-// Stream. HaltAfter names the action(s) to stream; earlier actions run first as
-// ordinary steps (a streaming action among them runs fully, without stream
-// hooks). Give HaltAfter, HaltBefore or both.
+// [Stream]. [HaltAfter] names the action(s) to stream; earlier actions run
+// first as ordinary steps (a streaming action among them runs fully, without
+// stream hooks). Give HaltAfter, [HaltBefore] or both.
 //
 //   - Reaching a streaming action in HaltAfter returns its stream; the action
 //     starts on the first Next, range or Get.
@@ -148,7 +149,7 @@ func Stopping(ctx context.Context) <-chan struct{} {
 //   - Running out of transitions first is an error wrapping ErrEndOfGraph that
 //     names the last action.
 //
-// The Application stays busy until the stream completes.
+// The [Application] stays busy until the stream completes.
 func (app *Application) StreamResult(ctx context.Context, opts ...RunOption) (*Stream, error) {
 	rc, err := newRunConfig(opts)
 	if err != nil {
@@ -190,7 +191,7 @@ func (app *Application) StreamResult(ctx context.Context, opts ...RunOption) (*S
 	return newHandle(s), nil
 }
 
-// StreamIterate runs the application action by action, yielding a Stream for
+// StreamIterate runs the application action by action, yielding a [Stream] for
 // each: streaming actions stream, other actions give an empty stream whose Get
 // returns their result. A stream the loop body did not finish is drained before
 // the next action runs. It halts as Run does. An error ends the iteration after

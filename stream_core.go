@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// streamCore is the state of a stream; Stream is the handle users hold.
+// streamCore is the state of a stream; [Stream] is the handle users hold.
 type streamCore struct {
 	app    *Application
 	action *Action
@@ -243,7 +243,7 @@ func (s *streamCore) stopping() <-chan struct{} {
 	return s.stopCh
 }
 
-// signalStopLocked closes the Stopping channel if it was made. s.mu is held.
+// signalStopLocked closes the [Stopping] channel if it was made. s.mu is held.
 func (s *streamCore) signalStopLocked() {
 	if s.stopCh != nil && !s.stopClosed {
 		close(s.stopCh)
@@ -403,8 +403,8 @@ func (s *streamCore) finish(r Result, after State, err error) {
 var errStreamDone = errors.New("burr: stream finished")
 
 // passThrough returns a stream with no items whose Get returns r, st and err:
-// what StreamResult returns when it halted at a non-streaming action or before
-// an action.
+// what [Application.StreamResult] returns when it halted at a non-streaming
+// action or before an action.
 func passThrough(a *Action, r Result, st State, err error) *streamCore {
 	s := &streamCore{action: a, phase: phaseDone, pass: true, done: make(chan struct{}), result: r, state: st, err: err}
 	close(s.done)

@@ -26,11 +26,11 @@ const PromptInput = "prompt"
 //     answer appended.
 //
 // If the model fails, the step fails and the history is unchanged. If the
-// stream is stopped (burr.Stream.Stop), the partial answer — exactly what the
+// stream is stopped ([burr.Stream.Stop]), the partial answer — exactly what the
 // consumer was shown — is the result and is appended, with finish_reason
 // "stopped"; a Stop that arrives while the model is silent aborts the request
-// at once (through burr.Stopping) rather than waiting for the next token. opts add to the action's
-// declarations (tags, more inputs…).
+// at once (through [burr.Stopping]) rather than waiting for the next token.
+// opts add to the action's declarations (tags, more inputs…).
 func ChatAction(name string, m Model, opts ...burr.ActionOption) *burr.Action {
 	run := func(ctx context.Context, s burr.State, in burr.Inputs, yield burr.Yield) (burr.Result, burr.State, error) {
 		prompt, ok := in[PromptInput].(string)

@@ -1,7 +1,7 @@
 // Package llm is a streaming chat action for Burr applications, backed by any
 // OpenAI-compatible chat-completions API or by an offline model.
 //
-// ChatAction returns a streaming burr.Action. It takes the user's message as
+// ChatAction returns a streaming [burr.Action]. It takes the user's message as
 // the input "prompt", sends the conversation in the state key "chat_history"
 // (a []Message, read with History) plus that message to a Model, and hands
 // every piece of text the model produces to the consumer as a stream item of
@@ -14,7 +14,7 @@
 // when the model fails (HTTP error, malformed stream, cancelled context) the
 // step fails and the history stays as it was.
 //
-// Stopping. When the consumer stops the stream (burr.Stream.Stop, the "stop
+// Stopping. When the consumer stops the stream ([burr.Stream.Stop], the "stop
 // generating" button), the action's yield returns false; the action returns at
 // once with the partial answer, finish_reason "stopped", and that partial
 // answer is kept in the history. When the consumer abandons the stream

@@ -14,8 +14,8 @@
 //		burr.WithHooks(tracker))
 //
 // Each application gets a directory holding graph.json, metadata.json and
-// log.jsonl (see LocalTracker for the layout). Spans and attributes logged
-// from inside actions with burr.StartSpan and burr.LogAttributes are written
+// log.jsonl (see LocalTracker for the layout). Spans and attributes logged from
+// inside actions with [burr.StartSpan] and [burr.LogAttributes] are written
 // beside the steps. The files are byte-compatible with Python Burr's
 // LocalTrackingClient; the one deliberate difference is that graph.json lists
 // required inputs under "inputs" and optional ones under "optional_inputs"
@@ -23,7 +23,7 @@
 //
 // # Resuming and forking
 //
-// A LocalTracker is a burr.Loader:
+// A LocalTracker is a [burr.Loader]:
 //
 //	app, err := burr.New(ctx, burr.WithGraph(g), burr.WithHooks(tracker),
 //		burr.WithInitializeFrom(tracker,
@@ -34,5 +34,5 @@
 //
 // The tracker writes one line per event with one write call and reuses its
 // buffers; a streamed item costs one comparison. With no tracker (and no other
-// span hook) burr.StartSpan returns a nil span and costs almost nothing.
+// span hook) [burr.StartSpan] returns a nil span and costs almost nothing.
 package tracking

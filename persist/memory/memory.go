@@ -24,7 +24,7 @@ import (
 // second Save of the same (partition key, app id, sequence id) stores nothing
 // and returns an error wrapping [burr.ErrConflict].
 //
-// States are stored as they are given. burr.State is immutable, but the maps
+// States are stored as they are given. [burr.State] is immutable, but the maps
 // and slices it holds are shared, not copied: a value changed in place after
 // it was saved changes the stored record too (the database backends store a
 // copy, as JSON).

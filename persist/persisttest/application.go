@@ -193,7 +193,7 @@ func testApplication(t *testing.T, p burr.Persister) {
 // RunShared checks that two persisters over the same storage — as two servers
 // would have — let two Applications with the same app id share the work
 // safely: the second writer of a sequence id gets an error wrapping
-// burr.ErrConflict, nothing is overwritten, and the loser, once it has
+// [burr.ErrConflict], nothing is overwritten, and the loser, once it has
 // reloaded, continues from the winner's step, so no step is lost or run twice
 // in the record. a and b may be the same persister.
 func RunShared(t *testing.T, a, b burr.Persister) {

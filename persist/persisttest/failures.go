@@ -27,7 +27,7 @@ func counterOnN(t *testing.T, p burr.Persister) *burr.Application {
 // middle of a run: goAway closes p (or its connection pool, or its client).
 // Later steps fail with an error, never a panic, the application does not
 // advance past what was saved, and Load reports a real error rather than
-// burr.ErrNotFound.
+// [burr.ErrNotFound].
 func RunGoneAway(t *testing.T, p burr.Persister, goAway func()) {
 	t.Helper()
 	app := counterOnN(t, p)

@@ -1,7 +1,7 @@
-// Package persisttest is the conformance suite for burr.Persister
+// Package persisttest is the conformance suite for [burr.Persister]
 // implementations, in the manner of testing/slogtest: a backend's tests call
 // Run with a function that makes an empty persister, and the suite checks every
-// behaviour burr.Application relies on.
+// behaviour [burr.Application] relies on.
 //
 //	func TestConformance(t *testing.T) {
 //		persisttest.Run(t, func(t *testing.T) burr.Persister {
@@ -35,11 +35,11 @@ import (
 //
 // The suite checks: save and load round trips (key order and number types
 // kept); Latest is the highest sequence id whatever the status; exact sequence
-// ids; burr.ErrNotFound; ListAppIDs per partition key, the empty one included,
-// most recent first; burr.ErrConflict for a second Save of a sequence id, with
-// nothing overwritten; concurrent saves; failed records; and an Application
-// saving, resuming, retrying a failed step, forking and restarting through the
-// persister.
+// ids; [burr.ErrNotFound]; ListAppIDs per partition key, the empty one
+// included, most recent first; [burr.ErrConflict] for a second Save of a
+// sequence id, with nothing overwritten; concurrent saves; failed records; and
+// an Application saving, resuming, retrying a failed step, forking and
+// restarting through the persister.
 func Run(t *testing.T, newPersister func(t *testing.T) burr.Persister) {
 	t.Helper()
 	tests := []struct {

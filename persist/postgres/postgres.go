@@ -11,8 +11,8 @@
 //     keep. Rows without it (written by Python Burr) load in JSONB's order.
 //
 // JSONB has two limits the other backends do not: a string holding the NUL
-// character cannot be stored (the save fails), and a whole-number float of
-// 1e16 or more comes back as an integer (burr.Key[float64] reads it back as a
+// character cannot be stored (the save fails), and a whole-number float of 1e16
+// or more comes back as an integer (a [burr.Key] of float64 reads it back as a
 // float).
 //
 // All methods are safe for concurrent use; a Persister is meant to be shared
@@ -201,7 +201,8 @@ func (p *Persister) Initialized(ctx context.Context) (bool, error) {
 
 // Save inserts r. When a record with the same partition key, app id and
 // sequence id exists, it stores nothing and returns an error wrapping
-// burr.ErrConflict. r.CreatedAt is ignored: the database sets created_at (UTC).
+// [burr.ErrConflict]. r.CreatedAt is ignored: the database sets created_at
+// (UTC).
 func (p *Persister) Save(ctx context.Context, r burr.Record) error {
 	state, err := r.State.MarshalJSON()
 	if err != nil {

@@ -1,4 +1,4 @@
-// Package redis is a burr.Persister on Redis (through go-redis), for fleets
+// Package redis is a [burr.Persister] on Redis (through go-redis), for fleets
 // of servers sharing their applications' state. It needs Redis 6.2 or later.
 //
 // # Key layout
@@ -16,7 +16,7 @@
 // all the keys of a partition live on one shard.
 //
 // A save is one Lua script, atomic on the server: it writes the hash only if
-// it does not exist (otherwise the second writer gets burr.ErrConflict and
+// it does not exist (otherwise the second writer gets [burr.ErrConflict] and
 // nothing changes), then indexes it in both sorted sets.
 //
 // All methods are safe for concurrent use.
@@ -105,7 +105,7 @@ return 1
 
 // Save stores r. When a record with the same partition key, app id and
 // sequence id exists, it stores nothing and returns an error wrapping
-// burr.ErrConflict. r.CreatedAt is ignored: the server's clock is used.
+// [burr.ErrConflict]. r.CreatedAt is ignored: the server's clock is used.
 func (p *Persister) Save(ctx context.Context, r burr.Record) error {
 	state, err := r.State.MarshalJSON()
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 // The schema is Python Burr's SQLitePersister schema, column for column, so
 // either implementation can read and write the other's files. The unique index
 // on (partition_key, app_id, sequence_id) is ours: it is what turns a second
-// writer of a sequence id into burr.ErrConflict. Python Burr never writes two
+// writer of a sequence id into [burr.ErrConflict]. Python Burr never writes two
 // positions under one sequence id, so the index does not get in its way.
 const (
 	createTableSQL = `CREATE TABLE IF NOT EXISTS %[1]s (
