@@ -108,8 +108,8 @@ func WithHooks(hooks ...any) Option {
 func WithPersister(p Saver) Option { return optionFunc(func(c *config) { c.persister = p }) }
 
 // WithSpawningParent records the step of another application that started
-// this one (a sub-application run from inside an action; the parent's step is
-// [FromContext] in that action).
+// this one: a sub-application run from inside an action, which finds its own
+// step with [FromContext].
 func WithSpawningParent(parent StepRef) Option {
 	return optionFunc(func(c *config) { c.spawningParent = &parent })
 }
@@ -213,7 +213,7 @@ func stepInputs(opts []StepOption) (Inputs, error) {
 		case inputsOption:
 			o.applyStep(&c)
 		default:
-			return nil, unknownOption("StepOption", reflect.TypeOf(o))
+			return nil, unknownOption("StepOption", reflect.TypeOf(o), "WithInputs")
 		}
 	}
 	return c.inputs, nil
@@ -228,7 +228,7 @@ func newRunConfig(opts []RunOption) (*runConfig, error) {
 		case inputsOption:
 			o.applyRun(rc)
 		default:
-			return nil, unknownOption("RunOption", reflect.TypeOf(o))
+			return nil, unknownOption("RunOption", reflect.TypeOf(o), "HaltAfter, HaltBefore, WithInputs")
 		}
 	}
 	return rc, nil
@@ -237,10 +237,10 @@ func newRunConfig(opts []RunOption) (*runConfig, error) {
 // unknownOption reports an option of a type from outside this package (one
 // embedding a [RunOption], or a nil option). It takes the type alone: passing
 // the option would make every option escape.
-func unknownOption(kind string, t reflect.Type) error {
+func unknownOption(kind string, t reflect.Type, valid string) error {
 	name := "nil"
 	if t != nil {
 		name = t.String()
 	}
-	return fmt.Errorf("burr: a %s of type %s is not an option made by this package (HaltAfter, HaltBefore, WithInputs)", kind, name)
+	return fmt.Errorf("burr: a %s of type %s is not an option made by this package (%s)", kind, name, valid)
 }
