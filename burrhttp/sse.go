@@ -154,9 +154,15 @@ func (o *SSE) Stream(w http.ResponseWriter, r *http.Request, app *burr.Applicati
 	w.WriteHeader(http.StatusOK)
 	ew.event("start", start{AppID: appID, Action: action})
 
+	stopHeartbeat := func() {}
 	if every := o.heartbeat(); every > 0 {
 		done := make(chan struct{})
 		var wg sync.WaitGroup
+		stopHeartbeat = sync.OnceFunc(func() {
+			close(done)
+			wg.Wait()
+		})
+		defer stopHeartbeat()
 		wg.Go(func() {
 			t := time.NewTicker(every)
 			defer t.Stop()
@@ -172,8 +178,6 @@ func (o *SSE) Stream(w http.ResponseWriter, r *http.Request, app *burr.Applicati
 				}
 			}
 		})
-		defer wg.Wait()
-		defer close(done)
 	}
 
 	for item := range stream.All() {
@@ -187,6 +191,7 @@ func (o *SSE) Stream(w http.ResponseWriter, r *http.Request, app *burr.Applicati
 		stream.Close()
 	}
 	res, state, err := stream.Get()
+	stopHeartbeat() // the result or error event is the last thing written
 	if ew.encErr != nil && errors.Is(err, burr.ErrStreamClosed) {
 		err = fmt.Errorf("burrhttp: %w: %w", ew.encErr, err)
 	}
