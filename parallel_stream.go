@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 )
 
 // ChildItem is one item a child of a streaming parallel action streamed: the
@@ -16,10 +15,6 @@ type ChildItem struct {
 	AppID string // the child's app id
 	Item  any    // the item the child's action yielded
 }
-
-// mergeQueueMax bounds the items of one child waiting in a merged stream: a
-// child that gets that far ahead of the consumer waits for it.
-const mergeQueueMax = 256
 
 // NewStreamingParallelAction returns a streaming action that runs the tasks
 // tasks returns as child applications, in parallel, each streaming the action
@@ -76,148 +71,6 @@ func NewStreamingParallelAction(name string, tasks TasksFunc, reduce ReduceFunc,
 		return nil, ns, nil
 	}
 	return a
-}
-
-// merger hands the items of many children, produced on their goroutines, to
-// the parent's action on its own goroutine. Each child queues its items in a
-// buffer of its own, under a lock nobody else takes while the buffer fills;
-// the shared lock is taken once per batch, when a buffer turns non-empty and
-// when the parent collects the buffers that did.
-type merger struct {
-	mu      sync.Mutex
-	ready   []int         // children whose buffer turned non-empty
-	wake    chan struct{} // the parent waits on it when nothing is ready
-	waiting bool          // the parent is waiting
-	live    int           // children still running
-	ending  int           // 0, or interruptStop / interruptClose once decided
-	streams []*Stream     // the children's streams, by task, to stop or close
-	bufs    []childBuf
-	quit    atomic.Bool // the parent takes no more items
-}
-
-type childBuf struct {
-	mu   sync.Mutex
-	room sync.Cond // signalled when the parent took the buffer
-	q    []ChildItem
-	_    [24]byte // keep neighbouring children's locks off one cache line
-}
-
-func newMerger(n int) *merger {
-	m := &merger{wake: make(chan struct{}, 1), live: n, streams: make([]*Stream, n), bufs: make([]childBuf, n)}
-	for i := range m.bufs {
-		m.bufs[i].room.L = &m.bufs[i].mu
-	}
-	return m
-}
-
-// push queues an item of child i; it waits while the child's buffer is
-// full. Once the parent takes no more items, it drops the item.
-func (m *merger) push(i int, it ChildItem) {
-	b := &m.bufs[i]
-	b.mu.Lock()
-	for len(b.q) >= mergeQueueMax && !m.quit.Load() {
-		b.room.Wait()
-	}
-	if m.quit.Load() {
-		b.mu.Unlock()
-		return
-	}
-	if b.q == nil {
-		b.q = make([]ChildItem, 0, 16)
-	}
-	b.q = append(b.q, it)
-	first := len(b.q) == 1
-	b.mu.Unlock()
-	if first {
-		m.mu.Lock()
-		m.ready = append(m.ready, i)
-		wake := m.waiting
-		m.waiting = false
-		m.mu.Unlock()
-		if wake {
-			select {
-			case m.wake <- struct{}{}:
-			default:
-			}
-		}
-	}
-}
-
-// take returns the items of child i queued so far. The slice is the
-// parent's: the child starts a new one.
-func (m *merger) take(i int) []ChildItem {
-	b := &m.bufs[i]
-	b.mu.Lock()
-	q := b.q
-	b.q = nil
-	b.room.Signal()
-	b.mu.Unlock()
-	return q
-}
-
-// done records the end of one child.
-func (m *merger) done() {
-	m.mu.Lock()
-	m.live--
-	wake := m.waiting && m.live == 0
-	if wake {
-		m.waiting = false
-	}
-	m.mu.Unlock()
-	if wake {
-		select {
-		case m.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// register records a child's stream, or ends it at once when the parent's
-// stream has already been stopped or closed.
-func (m *merger) register(i int, st *Stream) {
-	m.mu.Lock()
-	ending := m.ending
-	if ending == 0 {
-		m.streams[i] = st
-	}
-	m.mu.Unlock()
-	switch ending {
-	case interruptStop:
-		st.Stop()
-	case interruptClose:
-		st.Close()
-	}
-}
-
-// end stops or closes every child stream registered so far, and makes later
-// ones end as they register.
-func (m *merger) end(how int32) {
-	m.mu.Lock()
-	if m.ending != 0 {
-		m.mu.Unlock()
-		return
-	}
-	m.ending = int(how)
-	m.quit.Store(true)
-	for i := range m.bufs {
-		b := &m.bufs[i]
-		b.mu.Lock()
-		b.q = nil
-		b.room.Broadcast()
-		b.mu.Unlock()
-	}
-	streams := append([]*Stream(nil), m.streams...)
-	m.mu.Unlock()
-	for _, st := range streams {
-		if st == nil {
-			continue
-		}
-		if how == interruptStop {
-			st.Stop()
-		} else {
-			st.Close()
-		}
-	}
 }
 
 // streamChildren runs tasks as streaming children of the step sc and yields
@@ -284,52 +137,13 @@ func streamChildren(ctx context.Context, sc *stepContext, tasks []Task, yield Yi
 	if sc.stream != nil {
 		stopping = sc.stream.stopping()
 	}
-	ctxDone := ctx.Done()
-	ended := false
-	endAll := func() {
-		if ended {
-			return
-		}
-		ended = true
+	m.run(yield, stopping, ctx.Done(), func() {
 		how := int32(interruptStop)
 		if (sc.stream != nil && sc.stream.interrupt.Load() == interruptClose) || ctx.Err() != nil {
 			how = interruptClose
 		}
 		m.end(how)
-	}
-	var ready []int
-	for {
-		m.mu.Lock()
-		ready, m.ready = m.ready, ready[:0]
-		if len(ready) == 0 && m.live > 0 {
-			m.waiting = true
-		}
-		live := m.live
-		m.mu.Unlock()
-		for _, i := range ready {
-			batch := m.take(i)
-			for j := range batch {
-				if !ended && !yield(&batch[j]) {
-					endAll()
-				}
-			}
-		}
-		if len(ready) > 0 {
-			continue
-		}
-		if live == 0 {
-			break
-		}
-		select {
-		case <-m.wake:
-		case <-stopping:
-			stopping = nil
-			endAll()
-		case <-ctxDone:
-			ctxDone = nil
-			endAll()
-		}
-	}
+	})
 	wg.Wait()
 	if m.ending == interruptClose {
 		return nil, ErrStreamClosed

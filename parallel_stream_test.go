@@ -247,3 +247,106 @@ func TestStreamingParallelAsAStep(t *testing.T) {
 		t.Fatalf("texts %q", got)
 	}
 }
+
+// TestStreamingParallelLongStreams merges children that stream far more
+// items than a child may queue, so that each waits for the consumer many
+// times: every item arrives once, in its child's order.
+func TestStreamingParallelLongStreams(t *testing.T) {
+	const children, n = 3, 2000
+	app := mustNew(t, burr.WithActions(streamingFan(children, tokens(n, false))), burr.WithEntrypoint("fan"))
+	st, err := app.StreamResult(t.Context(), burr.HaltAfter("fan"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := make([]int, children)
+	for item := range st.All() {
+		ci := item.(*burr.ChildItem)
+		if want := fmt.Sprintf("%d:%d", ci.Index, next[ci.Index]); ci.Item != want {
+			t.Fatalf("child %d: item %v, want %s", ci.Index, ci.Item, want)
+		}
+		next[ci.Index]++
+	}
+	if _, _, err := st.Get(); err != nil {
+		t.Fatal(err)
+	}
+	for i, got := range next {
+		if got != n {
+			t.Fatalf("child %d: %d items, want %d", i, got, n)
+		}
+	}
+}
+
+// TestStreamingParallelFullBuffers ends a merged stream while its children
+// wait for room: Stop, Close and cancelling the context each release them,
+// and Stop commits their partial results.
+func TestStreamingParallelFullBuffers(t *testing.T) {
+	const children, n = 3, 5000
+	var first int // the child of the first item
+	start := func(t *testing.T, ctx context.Context, h *streamEnds) (*burr.Application, *burr.Stream) {
+		app := mustNew(t, burr.WithActions(streamingFan(children, tokens(n, false))), burr.WithEntrypoint("fan"), burr.WithHooks(h))
+		st, err := app.StreamResult(ctx, burr.HaltAfter("fan"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !st.Next() {
+			t.Fatalf("no first item: %v", st.Err())
+		}
+		first = st.Item().(*burr.ChildItem).Index
+		return app, st
+	}
+	// A child the executor had not started when the stream ended may
+	// never start; every other one ends once.
+	checkChildren := func(t *testing.T, app *burr.Application, h *streamEnds, wantErr bool) {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		for i := range children {
+			e := h.ends[burr.ChildAppID(app.Ref().At(0), i)]
+			if i == first && len(e) == 0 || len(e) > 1 || len(e) == 1 && (e[0] != nil) != wantErr {
+				t.Fatalf("child %d: stream ends %v, want at most one (with an error: %v)", i, e, wantErr)
+			}
+		}
+	}
+	t.Run("stop", func(t *testing.T) {
+		h := newStreamEnds()
+		app, st := start(t, t.Context(), h)
+		if err := st.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		_, s, err := st.Get()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, text := range s.Value("texts").([]string) {
+			if k := len(strings.Fields(text)); k >= n || i == first && k == 0 {
+				t.Fatalf("child %d kept %d items, want a partial result", i, k)
+			}
+		}
+		checkChildren(t, app, h, false)
+	})
+	t.Run("close", func(t *testing.T) {
+		h := newStreamEnds()
+		app, st := start(t, t.Context(), h)
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := st.Get(); !errors.Is(err, burr.ErrStreamClosed) {
+			t.Fatalf("error %v, want ErrStreamClosed", err)
+		}
+		checkChildren(t, app, h, true)
+	})
+	t.Run("cancel", func(t *testing.T) {
+		h := newStreamEnds()
+		ctx, cancel := context.WithCancel(t.Context())
+		app, st := start(t, ctx, h)
+		cancel()
+		for st.Next() {
+		}
+		if _, _, err := st.Get(); err == nil {
+			t.Fatal("a cancelled merged stream succeeded")
+		}
+		if app.State().Has("texts") {
+			t.Fatal("a cancelled merged stream committed")
+		}
+		checkChildren(t, app, h, true)
+	})
+}
