@@ -8,7 +8,7 @@ import (
 
 // mergeQueueMax bounds the items of one child waiting in a merged stream: a
 // child that gets that far ahead of the consumer waits for it. It is also the
-// size of the blocks a child's items are stored in.
+// size of the largest blocks a child's items are stored in.
 const mergeQueueMax = 256
 
 // mergeSpins is how many times the consumer of a merged stream that finds no
@@ -18,67 +18,89 @@ const mergeSpins = 2
 // merger hands the items of many children, produced on their goroutines, to
 // the parent's action on its own goroutine, a batch at a time.
 //
-// Each child appends its items to a buffer of its own, under a lock only the
-// consumer also takes, once per batch. The consumer is woken only when it
-// sleeps, by the item that makes a buffer non-empty, so an item reaches a
-// waiting consumer at once; while it is busy, items pile up and it collects
-// every non-empty buffer at its next look. A child whose buffer is full waits
-// until the consumer takes it or the merge ends.
+// Each child writes its items into blocks of its own and publishes each with
+// one atomic store; no lock is taken per item. A child whose items were all
+// taken puts itself on the ready list with its next item, and wakes the
+// consumer if it sleeps, so an item reaches a waiting consumer at once; while
+// the consumer is busy, items pile up and it takes every published item of
+// every ready child at its next look. A child mergeQueueMax items ahead of
+// the consumer waits until the consumer takes them or the merge ends.
 //
-// Buffers are windows onto blocks of mergeQueueMax items that are never
-// reused: the consumer hands out pointers into them (*ChildItem), which stay
-// valid, and a block costs one allocation per mergeQueueMax items.
+// A child's first block is small; each next one is twice as large, up to
+// mergeQueueMax items. The consumer hands out pointers into the blocks
+// (*ChildItem) and gives a full-size block back to its child once it has
+// handed out its last item, so a long stream allocates nothing per item.
 type merger struct {
 	mu      sync.Mutex
-	ready   []int         // children whose buffer turned non-empty
+	ready   []int         // children with items to take
 	wake    chan struct{} // the consumer waits on it when nothing is ready
 	waiting bool          // the consumer is waiting
 	live    int           // children still running
 	ending  int           // 0, or interruptStop / interruptClose once decided
 	streams []*Stream     // the children's streams, by task, to stop or close
 	bufs    []childBuf
-	quit    atomic.Bool // the consumer takes no more items
+	quit    atomic.Bool   // the consumer takes no more items
+	quitCh  chan struct{} // closed with quit
 }
 
+// mergeFirstBlock is the size of a child's first block.
+const mergeFirstBlock = 8
+
+type mergeBlock struct {
+	items []ChildItem
+	next  atomic.Pointer[mergeBlock]
+}
+
+// childBuf is the queue of one child: a chain of blocks the child appends to
+// and the consumer reads from.
 type childBuf struct {
-	mu   sync.Mutex
-	room sync.Cond   // signalled when the consumer took the buffer
-	q    []ChildItem // the items not yet taken
-	full bool        // the child waits for room
-	_    [16]byte    // keep neighbouring children's locks off one cache line
+	// The child's side.
+	w    int64       // items written
+	wblk *mergeBlock // the block being written
+	woff int         // items written in it
+
+	head   atomic.Pointer[mergeBlock] // the first block
+	pub    atomic.Int64               // items published: written and visible
+	taken  atomic.Int64               // items the consumer took
+	queued atomic.Bool                // the child is on the ready list, or going there
+	full   atomic.Bool                // the child waits for room
+	room   chan struct{}              // the consumer took items of a full child
+	free   atomic.Pointer[mergeBlock] // a block the consumer is done with
+
+	// The consumer's side.
+	r    int64       // items read
+	rblk *mergeBlock // the block being read
+	roff int         // items read in it
+	_    [64]byte    // keep neighbouring children apart in the cache
 }
 
 func newMerger(n int) *merger {
-	m := &merger{wake: make(chan struct{}, 1), live: n, streams: make([]*Stream, n), bufs: make([]childBuf, n)}
+	m := &merger{wake: make(chan struct{}, 1), quitCh: make(chan struct{}), live: n,
+		streams: make([]*Stream, n), bufs: make([]childBuf, n)}
 	for i := range m.bufs {
-		m.bufs[i].room.L = &m.bufs[i].mu
+		m.bufs[i].room = make(chan struct{}, 1)
 	}
 	return m
 }
 
-// push queues an item of child i; it waits while the child's buffer is
-// full. Once the consumer takes no more items, it drops the item.
+// push queues an item of child i; it waits while the child is mergeQueueMax
+// items ahead of the consumer. Once the consumer takes no more items, it
+// drops the item.
 func (m *merger) push(i int, it ChildItem) {
 	b := &m.bufs[i]
-	b.mu.Lock()
-	for len(b.q) >= mergeQueueMax && !m.quit.Load() {
-		b.full = true
-		b.room.Wait()
-	}
-	if m.quit.Load() {
-		b.mu.Unlock()
+	if b.w-b.taken.Load() >= mergeQueueMax && !m.waitRoom(b) || m.quit.Load() {
 		return
 	}
-	if len(b.q) == cap(b.q) {
-		// The block is used up: the items not yet taken move to a new one.
-		q := make([]ChildItem, len(b.q), mergeQueueMax)
-		copy(q, b.q)
-		b.q = q
+	if b.wblk == nil || b.woff == len(b.wblk.items) {
+		b.nextBlock()
 	}
-	b.q = append(b.q, it)
-	first := len(b.q) == 1
-	b.mu.Unlock()
-	if first {
+	b.wblk.items[b.woff] = it
+	b.woff++
+	b.w++
+	b.pub.Store(b.w)
+	// The consumer clears queued before it reads pub: either it sees this
+	// item, or this child sees queued cleared and goes back on the list.
+	if !b.queued.Load() && b.queued.CompareAndSwap(false, true) {
 		m.mu.Lock()
 		m.ready = append(m.ready, i)
 		wake := m.waiting
@@ -86,6 +108,46 @@ func (m *merger) push(i int, it ChildItem) {
 		m.mu.Unlock()
 		if wake {
 			m.notify()
+		}
+	}
+}
+
+// nextBlock starts the child's next block: the one the consumer gave back, or
+// a new one twice the size of the last.
+func (b *childBuf) nextBlock() {
+	var blk *mergeBlock
+	switch {
+	case b.wblk == nil:
+		blk = &mergeBlock{items: make([]ChildItem, mergeFirstBlock)}
+		b.head.Store(blk)
+	default:
+		if blk = b.free.Swap(nil); blk != nil {
+			blk.next.Store(nil)
+		} else {
+			blk = &mergeBlock{items: make([]ChildItem, min(2*len(b.wblk.items), mergeQueueMax))}
+		}
+		b.wblk.next.Store(blk)
+	}
+	b.wblk, b.woff = blk, 0
+}
+
+// waitRoom waits until child b may queue another item; it reports false once
+// the consumer takes no more items.
+func (m *merger) waitRoom(b *childBuf) bool {
+	for {
+		// The consumer stores taken before it reads full: either this
+		// child sees the room, or the consumer sees it waiting.
+		b.full.Store(true)
+		if m.quit.Load() {
+			return false
+		}
+		if b.w-b.taken.Load() < mergeQueueMax {
+			b.full.Store(false)
+			return true
+		}
+		select {
+		case <-b.room:
+		case <-m.quitCh:
 		}
 	}
 }
@@ -99,24 +161,48 @@ func (m *merger) notify() {
 	}
 }
 
-// take returns the items of child i queued so far. The child goes on
-// appending after them, in the same block.
-func (m *merger) take(i int) []ChildItem {
+// take hands the items child i published to yield (none once ended is set),
+// and reports whether yield asked for no more.
+func (m *merger) take(i int, yield Yield, ended bool) (stop bool) {
 	b := &m.bufs[i]
-	b.mu.Lock()
-	q := b.q
-	b.q = q[len(q):len(q)]
-	if b.full {
-		b.full = false
-		b.room.Signal()
+	b.queued.Store(false)
+	pub := b.pub.Load()
+	r := b.r
+	b.r = pub
+	// The items stay where they are until yielded: the child may write
+	// after them already.
+	b.taken.Store(pub)
+	if b.full.Load() && b.full.CompareAndSwap(true, false) {
+		select {
+		case b.room <- struct{}{}:
+		default:
+		}
 	}
-	b.mu.Unlock()
-	return q
+	for ; r < pub; r++ {
+		switch {
+		case b.rblk == nil:
+			b.rblk, b.roff = b.head.Load(), 0
+		case b.roff == len(b.rblk.items):
+			// Every item of the block was handed out and its loop body
+			// has returned: the child may write over it.
+			done := b.rblk
+			b.rblk, b.roff = done.next.Load(), 0
+			if len(done.items) == mergeQueueMax {
+				b.free.Store(done)
+			}
+		}
+		it := &b.rblk.items[b.roff]
+		b.roff++
+		if !ended && !yield(it) {
+			ended, stop = true, true
+		}
+	}
+	return stop
 }
 
-// collect returns the children whose buffers turned non-empty, reusing
-// ready's array, and how many children still run. When none is ready and
-// some still run, the consumer is marked waiting if sleep is set.
+// collect returns the children with items to take, reusing ready's array,
+// and how many children still run. When none is ready and some still run,
+// the consumer is marked waiting if sleep is set.
 func (m *merger) collect(ready []int, sleep bool) ([]int, int) {
 	m.mu.Lock()
 	ready, m.ready = m.ready, ready[:0]
@@ -169,14 +255,7 @@ func (m *merger) end(how int32) {
 	}
 	m.ending = int(how)
 	m.quit.Store(true)
-	for i := range m.bufs {
-		b := &m.bufs[i]
-		b.mu.Lock()
-		b.q = nil
-		b.full = false
-		b.room.Broadcast()
-		b.mu.Unlock()
-	}
+	close(m.quitCh)
 	streams := append([]*Stream(nil), m.streams...)
 	m.mu.Unlock()
 	for _, st := range streams {
@@ -202,12 +281,9 @@ func (m *merger) run(yield Yield, stopping, done <-chan struct{}, end func()) {
 		var live int
 		ready, live = m.collect(ready, spins >= mergeSpins)
 		for _, i := range ready {
-			batch := m.take(i)
-			for j := range batch {
-				if !ended && !yield(&batch[j]) {
-					ended = true
-					end()
-				}
+			if m.take(i, yield, ended) {
+				ended = true
+				end()
 			}
 		}
 		if len(ready) > 0 {

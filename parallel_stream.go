@@ -9,7 +9,12 @@ import (
 
 // ChildItem is one item a child of a streaming parallel action streamed: the
 // parent's stream yields a *ChildItem per item, tagged with the child it came
-// from. The pointer stays valid: items are never reused.
+// from.
+//
+// The *ChildItem is valid until the loop body (and the parent's item hooks)
+// return: the framework reuses its memory for later items, so that merging
+// allocates nothing per item. Keep a copy of the struct (ci := *item), or of
+// its fields, to use it later.
 type ChildItem struct {
 	Index int    // the task's index
 	AppID string // the child's app id
