@@ -133,7 +133,10 @@ func pyStr(v any) string {
 	case float32:
 		return string(jsonx.AppendFloat(nil, float64(x), 32))
 	}
-	return fmt.Sprint(v)
+	// Text, not fmt.Sprint: a value that contains itself gets a placeholder
+	// instead of recursing without end.
+	text, _ := jsonx.Text(v)
+	return text
 }
 
 // Expr is true when the Python expression holds, as Burr's expr() is: the

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/burrgo/burr/internal/jsonx"
 )
 
 // Sentinel errors, for errors.Is.
@@ -84,7 +86,10 @@ type PanicError struct {
 }
 
 func (e *PanicError) Error() string {
-	return "panic: " + strings.ReplaceAll(fmt.Sprint(e.Value), "\n", " ")
+	// Text, not fmt.Sprint: a panic value that contains itself gets a
+	// placeholder instead of recursing without end.
+	text, _ := jsonx.Text(e.Value)
+	return "panic: " + strings.ReplaceAll(text, "\n", " ")
 }
 
 // Unwrap returns the panic value when it is an error.
