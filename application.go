@@ -45,6 +45,10 @@ type Application struct {
 	// routed is a failed step an error transition handed to its handler,
 	// which the next step runs.
 	routed *routed
+	// pending is the interrupt the application waits on; answer is the
+	// answer the running call gave to it.
+	pending *pendingInterrupt
+	answer  *answer
 
 	busy  atomic.Bool
 	state atomic.Pointer[State] // the committed state, swapped whole
@@ -140,6 +144,9 @@ func New(ctx context.Context, opts ...Option) (*Application, error) {
 		return nil, fmt.Errorf("burr: entrypoint %q not found in actions", entry)
 	}
 	app.entry = idx
+	if c.interrupted != nil {
+		app.pending = &pendingInterrupt{idx: idx, intr: c.interrupted}
+	}
 	if prior, ok := state.PriorStep(); ok {
 		i, known := g.index[prior]
 		if !known {
@@ -181,6 +188,9 @@ func (app *Application) SpawningParent() *StepRef { return app.spawning }
 // NextAction returns the action the next step would run, or nil when no
 // transition matches.
 func (app *Application) NextAction() (*Action, error) {
+	if p := app.pending; p != nil {
+		return app.graph.actions[p.idx], nil
+	}
 	if rt := app.routed; rt != nil {
 		return app.graph.actions[rt.to], nil
 	}
@@ -214,11 +224,17 @@ func (app *Application) acquire() error {
 	return nil
 }
 
-func (app *Application) release() { app.busy.Store(false) }
+func (app *Application) release() {
+	app.answer = nil
+	app.busy.Store(false)
+}
 
 // nextIndex evaluates the transitions from the prior step; panics in
 // conditions become errors.
 func (app *Application) nextIndex(s State) (next int, err error) {
+	if app.pending != nil {
+		return app.pending.idx, nil
+	}
 	if app.routed != nil {
 		return app.routed.to, nil
 	}
@@ -270,9 +286,12 @@ func (app *Application) Step(ctx context.Context, opts ...StepOption) (res StepR
 		return StepResult{}, err
 	}
 	defer app.release()
-	in, err := stepInputs(opts)
+	in, ans, err := stepOptions(opts)
 	if err == nil {
 		err = checkInputNames(in)
+	}
+	if err == nil {
+		err = app.resume(ctx, ans)
 	}
 	if err != nil {
 		return StepResult{}, err
@@ -312,6 +331,7 @@ func (app *Application) runStep(ctx context.Context, i int, given Inputs) (Resul
 	}
 	sc := &stepContext{Context: ctx, app: app, seq: seq, action: a, attempt: 1}
 	app.takeRouted(sc, i)
+	app.takeAnswer(sc, i)
 	var start time.Time
 	if len(app.hooks.preStep) > 0 || len(app.hooks.postStep) > 0 {
 		start = time.Now()
@@ -463,17 +483,21 @@ func (app *Application) finishStep(ctx context.Context, sc *stepContext, i int, 
 	if err != nil && len(app.graph.onErr[i]) > 0 {
 		handler = app.route(ctx, i, err)
 	}
+	intr := interruptOf(err)
 	var end time.Time
 	if len(app.hooks.postStep) > 0 || app.persister != nil {
 		end = time.Now()
 	}
 	if app.persister != nil {
-		saved := after
-		if err != nil {
-			saved = before
+		saved, status := after, StatusCompleted
+		switch {
+		case intr != nil:
+			saved, status = before.Set(InterruptKey, intr.Payload), StatusInterrupted
+		case err != nil:
+			saved, status = before, StatusFailed
 		}
-		if serr := app.save(ctx, sc.seq, a, saved, err == nil, end); serr != nil {
-			handler = -1
+		if serr := app.save(ctx, sc.seq, a, saved, status, end); serr != nil {
+			handler, intr = -1, nil
 			if err == nil {
 				err = serr
 			} else {
@@ -486,6 +510,10 @@ func (app *Application) finishStep(ctx context.Context, sc *stepContext, i int, 
 		// of the step is kept.
 		r, after = nil, before
 	}
+	if intr != nil {
+		intr = &Interrupt{Action: a.name, SequenceID: sc.seq, Payload: intr.Payload}
+		app.logInterrupt(sc, intr)
+	}
 	var herr error
 	if len(app.hooks.postStep) > 0 {
 		e := &app.endEvt
@@ -496,6 +524,13 @@ func (app *Application) finishStep(ctx context.Context, sc *stepContext, i int, 
 	sc.state = after
 	if err != nil {
 		app.commit(&sc.state, app.cur)
+		if intr != nil {
+			app.pending = &pendingInterrupt{idx: i, intr: intr}
+			if herr != nil {
+				return nil, errors.Join(intr, herr)
+			}
+			return nil, intr
+		}
 		ae := &ActionError{Action: a.name, SequenceID: sc.seq, Err: err}
 		if handler >= 0 {
 			ae.HandledBy = app.graph.actions[handler].name
@@ -573,6 +608,9 @@ func (app *Application) Run(ctx context.Context, opts ...RunOption) (StepResult,
 		return StepResult{}, err
 	}
 	defer app.release()
+	if err := app.resume(ctx, rc.answer); err != nil {
+		return StepResult{}, err
+	}
 	if err := app.preExec(ctx, MethodRun); err != nil {
 		return StepResult{}, app.postExec(ctx, MethodRun, err)
 	}
@@ -597,6 +635,10 @@ func (app *Application) Iterate(ctx context.Context, opts ...RunOption) iter.Seq
 			return
 		}
 		defer app.release()
+		if err := app.resume(ctx, rc.answer); err != nil {
+			yield(StepResult{}, err)
+			return
+		}
 		if err := app.preExec(ctx, MethodIterate); err != nil {
 			yield(StepResult{}, app.postExec(ctx, MethodIterate, err))
 			return

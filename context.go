@@ -28,6 +28,7 @@ type stepContext struct {
 
 	attempt int          // 1-based, the attempt of the action running
 	handled *ActionError // the failure an error transition routed here, or nil
+	answer  *answer      // the answer to the question this action asked, on resume
 
 	state  State       // the state the step committed; app.state points here
 	stream *streamCore // the stream the step feeds, if it streams

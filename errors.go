@@ -249,13 +249,14 @@ func stepHookErr(stage HookStage, sc *stepContext, err error) error {
 }
 
 // Committed reports whether the steps err is about kept their outcome: err is
-// nil, or it holds no [*ActionError] (no step failed) — only hooks that run
+// nil, or it holds no [*ActionError] (no step failed) and no [*Interrupt] — only hooks that run
 // after a step's outcome is decided, whose errors never change it. A call
 // that returns an error for which Committed is true has advanced the
 // application as if it had succeeded.
 func Committed(err error) bool {
 	var ae *ActionError
-	return !errors.As(err, &ae)
+	var ie *Interrupt
+	return !errors.As(err, &ae) && !errors.As(err, &ie)
 }
 
 // quoteList formats names for error messages.

@@ -112,6 +112,14 @@ func (c *config) initialize(ctx context.Context) (State, string, *StepRef, error
 	// place when the loaded state has it, or goes last).
 	s := rec.State
 	entry := ic.defaultEntrypoint
+	if rec.Status == StatusInterrupted {
+		payload, _ := s.Get(InterruptKey)
+		s = s.Delete(InterruptKey)
+		if ic.resume && ic.fork == nil {
+			// The loaded application waits on the question again.
+			c.interrupted = &Interrupt{Action: rec.Position, SequenceID: rec.SequenceID, Payload: payload}
+		}
+	}
 	switch {
 	case ic.resume && rec.Status == StatusCompleted:
 		s = s.withPrior(rec.Position)

@@ -30,6 +30,7 @@ type config struct {
 	hooks          []any
 	persister      Saver
 	init           *initConfig
+	interrupted    *Interrupt // set by initialize when the loaded record was interrupted
 	spawningParent *StepRef
 	executor       Executor
 	limit          int
@@ -135,12 +136,14 @@ type CallOption interface {
 
 type stepConfig struct {
 	inputs Inputs
+	answer *answer
 }
 
 type runConfig struct {
 	haltAfter  []string
 	haltBefore []string
 	inputs     Inputs
+	answer     *answer
 }
 
 // runOptionFunc is the implementation of [RunOption] for options that only
@@ -202,21 +205,23 @@ func mergeInputs(a, b Inputs) Inputs {
 // would make every option escape to the heap, and a Step or Run would pay an
 // allocation or two for options built at the call site.
 
-// stepInputs returns the inputs given to a Step.
-func stepInputs(opts []StepOption) (Inputs, error) {
+// stepOptions returns the inputs and the answer given to a Step.
+func stepOptions(opts []StepOption) (Inputs, *answer, error) {
 	if len(opts) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var c stepConfig
 	for _, o := range opts {
 		switch o := o.(type) {
 		case inputsOption:
 			o.applyStep(&c)
+		case answerOption:
+			o.applyStep(&c)
 		default:
-			return nil, unknownOption("StepOption", reflect.TypeOf(o), "WithInputs")
+			return nil, nil, unknownOption("StepOption", reflect.TypeOf(o), "WithInputs, WithAnswer")
 		}
 	}
-	return c.inputs, nil
+	return c.inputs, c.answer, nil
 }
 
 func newRunConfig(opts []RunOption) (*runConfig, error) {
@@ -227,8 +232,10 @@ func newRunConfig(opts []RunOption) (*runConfig, error) {
 			o(rc)
 		case inputsOption:
 			o.applyRun(rc)
+		case answerOption:
+			o.applyRun(rc)
 		default:
-			return nil, unknownOption("RunOption", reflect.TypeOf(o), "HaltAfter, HaltBefore, WithInputs")
+			return nil, unknownOption("RunOption", reflect.TypeOf(o), "HaltAfter, HaltBefore, WithInputs, WithAnswer")
 		}
 	}
 	return rc, nil

@@ -14,6 +14,11 @@ type Status string
 const (
 	StatusCompleted Status = "completed"
 	StatusFailed    Status = "failed"
+	// StatusInterrupted is a step whose action asked a question ([Ask]):
+	// the state is the one before the step, with the question's payload
+	// under [InterruptKey]. Burr's readers take it as a step to run again,
+	// as a failed one.
+	StatusInterrupted Status = "interrupted"
 )
 
 // Record is one saved state of an application: what a persister stores after
@@ -75,11 +80,7 @@ type Initializer interface {
 // context; when it is already cancelled (which may be why the step failed),
 // the record is still written, within a bound of its own. A save that loses a
 // write conflict marks the application stale.
-func (app *Application) save(ctx context.Context, seq int, a *Action, s State, completed bool, at time.Time) error {
-	status := StatusCompleted
-	if !completed {
-		status = StatusFailed
-	}
+func (app *Application) save(ctx context.Context, seq int, a *Action, s State, status Status, at time.Time) error {
 	rec := Record{StepRef: app.ref.At(seq), Position: a.name, State: s, Status: status, CreatedAt: at}
 	if ctx.Err() != nil {
 		var cancel context.CancelFunc

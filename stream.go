@@ -166,6 +166,10 @@ func (app *Application) StreamResult(ctx context.Context, opts ...RunOption) (*S
 		app.release()
 		return nil, err
 	}
+	if err := app.resume(ctx, rc.answer); err != nil {
+		app.release()
+		return nil, err
+	}
 	if err := app.preExec(ctx, MethodStreamResult); err != nil {
 		return fail(err)
 	}
@@ -208,6 +212,10 @@ func (app *Application) StreamIterate(ctx context.Context, opts ...RunOption) it
 			return
 		}
 		defer app.release()
+		if err := app.resume(ctx, rc.answer); err != nil {
+			yield(nil, err)
+			return
+		}
 		if err := app.preExec(ctx, MethodStreamIterate); err != nil {
 			yield(nil, app.postExec(ctx, MethodStreamIterate, err))
 			return

@@ -473,6 +473,7 @@ func (app *Application) startStream(ctx context.Context, i int, given Inputs, m 
 		start: time.Now(), owns: owns, method: m, done: make(chan struct{})}
 	s.sc = &stepContext{Context: actx, app: app, seq: seq, action: a, stream: s, attempt: 1}
 	app.takeRouted(s.sc, i)
+	app.takeAnswer(s.sc, i)
 	s.hookErr = app.preStep(s.sc, before, in, s.start)
 	if len(app.hooks.preStream) > 0 {
 		e := &StreamStart{AppContext: s.sc.appContext(), Time: s.start}
