@@ -105,19 +105,26 @@ func RunChildren(ctx context.Context, tasks []Task) ([]StepResult, error) {
 	if !ok {
 		return nil, errors.New("burr: RunChildren needs the context of a running action")
 	}
-	sp := newSpawner(sc)
-	return sp.fanOut(ctx, tasks, sc.nextChildren(len(tasks)))
+	results := make([]StepResult, len(tasks))
+	err := fanOut(ctx, sc, len(tasks), func(i int) Task { return tasks[i] }, func(i int, r StepResult) { results[i] = r })
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
 }
 
-// fanOut runs tasks as children with indices first, first+1, …
-func (sp *spawner) fanOut(ctx context.Context, tasks []Task, first int) ([]StepResult, error) {
-	n := len(tasks)
-	results := make([]StepResult, n)
+// fanOut runs the n tasks task returns as children of the step sc, with the
+// step's next child indices, and hands each child's result to keep. Tasks
+// are built as children start, and only what keep keeps stays: a fan-out to
+// many children holds no more than that.
+func fanOut(ctx context.Context, sc *stepContext, n int, task func(i int) Task, keep func(i int, r StepResult)) error {
+	sp := newSpawner(sc)
+	first := sc.nextChildren(n)
 	if n == 0 {
-		return results, nil
+		return nil
 	}
 	if err := sp.prepare(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	cctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -136,11 +143,11 @@ func (sp *spawner) fanOut(ctx context.Context, tasks []Task, first int) ([]StepR
 		id := sp.childID(first + i)
 		var res StepResult
 		err := safeCall(func() (err error) {
-			res, err = sp.runOne(cctx, tasks[i], id)
+			res, err = sp.runOne(cctx, task(i), id)
 			return err
 		})
 		if err == nil {
-			results[i] = res
+			keep(i, res)
 			return
 		}
 		ce := &ChildError{Action: name, Index: first + i, AppID: id, Err: err}
@@ -156,7 +163,7 @@ func (sp *spawner) fanOut(ctx context.Context, tasks []Task, first int) ([]StepR
 		mu.Unlock()
 	})
 	if firstErr != nil {
-		return nil, firstErr
+		return firstErr
 	}
 	var joined []error
 	for i, e := range errs {
@@ -169,14 +176,14 @@ func (sp *spawner) fanOut(ctx context.Context, tasks []Task, first int) ([]StepR
 	if errs == nil {
 		for i, r := range ran {
 			if !r {
-				return nil, sp.notRun(ctx, first+i)
+				return sp.notRun(ctx, first+i)
 			}
 		}
 	}
 	if len(joined) > 0 {
-		return nil, errors.Join(joined...)
+		return errors.Join(joined...)
 	}
-	return results, nil
+	return nil
 }
 
 // notRun is the error of a task the executor never started.

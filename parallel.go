@@ -99,7 +99,7 @@ func NewParallelAction(name string, tasks TasksFunc, reduce ReduceFunc, opts ...
 		if err != nil {
 			return nil, s, err
 		}
-		return runAndReduce(ctx, s, ts, reduce)
+		return runAndReduce(ctx, s, len(ts), func(i int) Task { return ts[i] }, reduce)
 	}
 	return a
 }
@@ -161,13 +161,9 @@ func mapAction(name string, subs []*Subgraph, states StatesFunc, reduce ReduceFu
 				return nil, s, err
 			}
 		}
-		tasks := make([]Task, 0, len(subs)*len(ss))
-		for _, sg := range subs {
-			for _, st := range ss {
-				tasks = append(tasks, Task{Subgraph: sg, State: st, Inputs: in})
-			}
-		}
-		return runAndReduce(ctx, s, tasks, reduce)
+		// Task i runs sub i/len(ss) on state i%len(ss): action-major.
+		task := func(i int) Task { return Task{Subgraph: subs[i/len(ss)], State: ss[i%len(ss)], Inputs: in} }
+		return runAndReduce(ctx, s, len(subs)*len(ss), task, reduce)
 	}
 	return a
 }
@@ -179,16 +175,15 @@ func checkReduce(a *Action, reduce ReduceFunc) {
 	}
 }
 
-// runAndReduce runs tasks as children of the running step and folds their
-// states into s.
-func runAndReduce(ctx context.Context, s State, tasks []Task, reduce ReduceFunc) (Result, State, error) {
-	results, err := RunChildren(ctx, tasks)
+// runAndReduce runs the n tasks task returns as children of the running step
+// and folds their states into s. Only the children's final states are kept
+// for reduce.
+func runAndReduce(ctx context.Context, s State, n int, task func(i int) Task, reduce ReduceFunc) (Result, State, error) {
+	states := make([]State, n)
+	sc := ctx.Value(appCtxKey{}).(*stepContext)
+	err := fanOut(ctx, sc, n, task, func(i int, r StepResult) { states[i] = r.State.WithoutInternal() })
 	if err != nil {
 		return nil, s, err
-	}
-	states := make([]State, len(results))
-	for i, r := range results {
-		states[i] = r.State.WithoutInternal()
 	}
 	ns, err := reduce(ctx, s, states)
 	if err != nil {
