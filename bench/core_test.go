@@ -1,4 +1,4 @@
-// Package bench holds the workloads of WORKLOADS.md as Go benchmarks. Each
+// Package bench holds the workloads of docs/benchmarks.md as Go benchmarks. Each
 // timed repetition starts from an application that is already built.
 package bench
 

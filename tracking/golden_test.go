@@ -76,10 +76,11 @@ func readGraphCode(t *testing.T, path string, i int) string {
 	return g.Actions[i].Code
 }
 
-// TestGoldenSpecFormat runs the counter of spec §8 item 52 (with the optional
-// input of spec §6.4's example) and compares every file with golden files in
-// testdata/spec_counter, written from the literal examples of spec §6 with
-// timestamps replaced by <local> or <utc>. Run with -update to rewrite them.
+// TestGoldenSpecFormat runs the counter of Python Burr's tracking test (count
+// to 2, then result; with an optional input "step") and compares every file
+// with golden files in testdata/spec_counter, written from the lines Python
+// Burr writes (docs/tracking-format.md) with timestamps replaced by <local> or
+// <utc>. Run with -update to rewrite them.
 func TestGoldenSpecFormat(t *testing.T) {
 	tr := newTracker(t)
 	app := counterApp(t, tr, 2, burr.WithAppID("app"), burr.WithPartitionKey("pk"),

@@ -130,7 +130,7 @@ func normalizeFile(t testing.TB, path string) []string {
 	return out
 }
 
-// counterApp builds the counter of spec §8 item 52: counter counts to
+// counterApp builds the counter of Python Burr's tracking test: counter counts to
 // countTo (logging a span and an attribute per step), then result.
 func counterApp(t testing.TB, tr *tracking.LocalTracker, countTo int, opts ...burr.Option) *burr.Application {
 	t.Helper()

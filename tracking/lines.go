@@ -13,7 +13,7 @@ import (
 )
 
 // This file encodes the lines of log.jsonl and children.jsonl exactly as
-// Burr's pydantic models dump them (spec §6.3, §6.5, §6.6): compact JSON,
+// Burr's pydantic models dump them (docs/tracking-format.md): compact JSON,
 // "type" first, then the fields of the trackfile models in their order.
 // Every encoder appends to a caller-owned buffer, so a line costs no
 // allocation of its own beyond what encoding user values needs.

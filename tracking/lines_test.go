@@ -9,7 +9,7 @@ import (
 	"github.com/burrgo/burr"
 )
 
-// local and utc build the spec examples' times: naive local ones are written
+// local and utc build the examples' times: naive local ones are written
 // in the process's zone, Z ones in UTC.
 func local(s string) time.Time {
 	t, err := time.ParseInLocation("2006-01-02T15:04:05.999999", s, time.Local)
@@ -27,7 +27,8 @@ func utc(s string) time.Time {
 	return t
 }
 
-// TestLinesMatchSpec encodes the literal examples of spec §6.5 and §6.6 and
+// TestLinesMatchSpec encodes lines of every kind as Python Burr writes them
+// (metadata.json, children.jsonl and log.jsonl; docs/tracking-format.md) and
 // compares them byte for byte.
 func TestLinesMatchSpec(t *testing.T) {
 	boom := burr.NewAction("boom", nopAction, burr.Reads("count"))

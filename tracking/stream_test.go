@@ -48,7 +48,7 @@ func streamLog(t *testing.T, tr *tracking.LocalTracker) []string {
 	return normalizeFile(t, filepath.Join(tr.Dir(), "streamer", tracking.LogFile))
 }
 
-// Spec §4.10: the lines of a streamed step, in order.
+// The lines of a streamed step, in order (docs/tracking-format.md).
 func TestStreamedStepLines(t *testing.T) {
 	tr := newTracker(t)
 	app := streamApp(t, tr, "one two three")

@@ -20,7 +20,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// Spec §8 item 52.
+// As Python Burr's test_application_tracks_end_to_end: a counter to 2, then
+// result: the graph, and begin/end entries, spans and attributes per step.
 func TestTracksEndToEnd(t *testing.T) {
 	tr := newTracker(t)
 	app := counterApp(t, tr, 2)
@@ -56,7 +57,7 @@ func TestTracksEndToEnd(t *testing.T) {
 	}
 }
 
-// Spec §8 item 53: a failing step logs the error's text, a null result and
+// As Python Burr's test_application_tracks_end_to_end_broken: a failing step logs the error's text, a null result and
 // the state before the step.
 func TestTracksBrokenAction(t *testing.T) {
 	tr := newTracker(t)
@@ -104,7 +105,8 @@ func TestTracksPanickingAction(t *testing.T) {
 	}
 }
 
-// Spec §8 item 54: forking from a tracked step, by sequence id and latest.
+// As Python Burr's test_multi_fork_tracking_client: forking from a tracked
+// step, by sequence id and latest.
 func TestForkFromTrackedRun(t *testing.T) {
 	ctx := context.Background()
 	tr := newTracker(t)
@@ -195,7 +197,8 @@ func TestResumeTrackedApp(t *testing.T) {
 	}
 }
 
-// Spec §8 item 55.
+// As Python Burr's test_application_tracks_link_to_spawning_parent: the
+// children's metadata and the parent's children.jsonl.
 func TestSpawningParent(t *testing.T) {
 	ctx := context.Background()
 	tr := newTracker(t)
@@ -226,7 +229,7 @@ func TestSpawningParent(t *testing.T) {
 	}
 }
 
-// Spec §8 item 56.
+// As Python Burr's test__allowed_project_name.
 func TestProjectName(t *testing.T) {
 	dir := t.TempDir()
 	for name, ok := range map[string]bool{
@@ -272,8 +275,8 @@ func spanEvents(lines []line) []spanEvent {
 	return out
 }
 
-// Spec §6.6 "typical line order for a traced step" and §8 item 57 (span
-// numbering), with the @trace'd helper written as a span logging Burr's
+// The line order Python Burr writes for a traced step, and its span
+// numbering (test_action_span_tracer_correct_span_count), with the @trace'd helper written as a span logging Burr's
 // attributes.
 func TestSpanLineOrder(t *testing.T) {
 	tr := newTracker(t)

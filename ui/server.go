@@ -25,8 +25,8 @@ import (
 var assets embed.FS
 
 // Server is the tracking web UI: an http.Handler that serves the runs a
-// tracker wrote under one storage directory (Burr's format, spec §6), the
-// Python tracker's runs included.
+// tracker wrote under one storage directory (Burr's format, described in
+// docs/tracking-format.md), the Python tracker's runs included.
 //
 // Pages:
 //

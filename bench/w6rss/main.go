@@ -1,4 +1,4 @@
-// Command w6rss is workload W6 of WORKLOADS.md: a fresh process sets up, runs
+// Command w6rss is workload W6 of docs/benchmarks.md: a fresh process sets up, runs
 // the W2 stream (200,000 items) once, and reports its peak resident memory.
 // It prints one "name value unit" line per figure.
 //

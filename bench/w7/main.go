@@ -1,4 +1,4 @@
-// Command w7 is workload W7 of WORKLOADS.md: many concurrent streams. It
+// Command w7 is workload W7 of docs/benchmarks.md: many concurrent streams. It
 // builds 10,000 applications from one graph whose only action streams 100
 // items {"token": "<k>"} with a 10 ms pause before each (an LLM's pace), and
 // consumes every stream on its own goroutine, all at once. It prints one

@@ -64,7 +64,7 @@ func rawDB(t *testing.T, path string) *sql.DB {
 }
 
 // TestPythonFormat checks that what we write is byte for byte what Python
-// Burr's SQLitePersister writes (spec §5.1 sample rows).
+// Burr's SQLitePersister writes (rows taken from a run of Python Burr).
 func TestPythonFormat(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "burr.db")
 	p := open(t, path)
@@ -159,10 +159,10 @@ func TestPythonFormat(t *testing.T) {
 	}
 }
 
-// TestPythonSampleRows runs the application behind spec §5.1's sample rows
-// and compares what it saved with the rows Python Burr wrote: a completed step
-// saves the new state, a failed one the state before it with the new sequence
-// id and the old prior step.
+// TestPythonSampleRows runs the application behind rows Python Burr wrote (a
+// counter that fails at its third step) and compares what it saved with them:
+// a completed step saves the new state, a failed one the state before it with
+// the new sequence id and the old prior step.
 func TestPythonSampleRows(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "burr.db")
 	p := open(t, path)

@@ -1,5 +1,5 @@
-// Package store reads the files a Burr tracker writes (spec §6 of the
-// Burr semantics): projects, applications, graph.json, metadata.json,
+// Package store reads the files a Burr tracker writes (described in
+// docs/tracking-format.md): projects, applications, graph.json, metadata.json,
 // children.jsonl and log.jsonl, both from the Go tracker and from Python
 // Burr, through package trackfile and by its reading rules, which the
 // application list and the application page share. It only reads, and only

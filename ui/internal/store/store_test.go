@@ -113,7 +113,7 @@ func TestLogStream(t *testing.T) {
 }
 
 func TestLogSpans(t *testing.T) {
-	// Spec §6.6 traced step: nesting, dependencies, action-level attributes,
+	// A traced step as Python Burr logs it: nesting, dependencies, action-level attributes,
 	// and an end_span without begin (dropped, as Burr's server does).
 	lines := []string{
 		`{"type":"begin_entry","start_time":"2025-01-01T12:00:00.000100","action":"a","inputs":{},"sequence_id":0}`,
