@@ -155,7 +155,7 @@ func TestInternalKeysKeepTheirPlace(t *testing.T) {
 	}
 }
 
-// Spec §5.3 (test_application_builder_initialize_fork_app_id_happy_pth): a
+// As Python Burr's test_application_builder_initialize_fork_app_id_happy_pth: a
 // loaded state without internal keys gets __PRIOR_STEP, then __SEQUENCE_ID.
 func TestInitializeInternalKeyOrder(t *testing.T) {
 	store := newFakeStore()

@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 )
 
-// Decoding rules, shared by every reader of stored states (spec §5, §6):
+// Decoding rules, shared by every reader of stored states (docs/persistence.md):
 //
 //   - objects become map[string]any, and the order of their keys is
 //     remembered (see KeyOrder), so that a map written back by Append keeps

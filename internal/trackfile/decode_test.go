@@ -9,7 +9,8 @@ import (
 	"testing"
 )
 
-// specLines are the literal lines of spec §6.5 and §6.6, one per kind.
+// specLines are lines of every kind as Python Burr writes them
+// (docs/tracking-format.md), one per kind.
 var specLines = []string{
 	`{"type":"begin_entry","start_time":"2025-01-01T12:00:00.000101","action":"counter","inputs":{"step":2},"sequence_id":0}`,
 	`{"type":"end_entry","end_time":"2025-01-01T12:00:00.000202","action":"counter","result":{"count":2},"exception":null,"state":{"count":2,"__SEQUENCE_ID":0,"__PRIOR_STEP":"counter"},"sequence_id":0}`,
@@ -33,7 +34,7 @@ func topKeys(t *testing.T, raw string) []string {
 	return names
 }
 
-// The spec's lines decode without problems, to what encoding/json reads,
+// Those lines decode without problems, to what encoding/json reads,
 // and their members are the models' fields in the models' order.
 func TestDecodeSpecLines(t *testing.T) {
 	for _, raw := range specLines {

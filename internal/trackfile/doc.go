@@ -1,8 +1,8 @@
 // Package trackfile is Burr's tracking format in one place: the names of the
 // files in an application's directory, the kinds of lines of log.jsonl and
 // children.jsonl, the models of every line and file with their JSON names in
-// the order Burr's pydantic models declare them (spec §6 of the Burr
-// semantics), the two timestamp styles, and the one decoder of a line that
+// the order Burr's pydantic models declare them (docs/tracking-format.md),
+// the two timestamp styles, and the one decoder of a line that
 // every reader uses: the loader of package tracking and the UI's store. The
 // writer (package tracking) encodes the same models by hand, without
 // allocating; its tests check it against them.

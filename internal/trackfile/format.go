@@ -12,7 +12,7 @@ const (
 // Kind is the "type" of a line or of a JSON object of the format.
 type Kind string
 
-// The kinds of the lines of log.jsonl (spec §6.6).
+// The kinds of the lines of log.jsonl (docs/tracking-format.md).
 const (
 	BeginEntry      Kind = "begin_entry"       // BeginEntryModel: a step starts
 	EndEntry        Kind = "end_entry"         // EndEntryModel: a step ends
@@ -25,7 +25,7 @@ const (
 )
 
 // The kinds of the lines of children.jsonl and of the objects of graph.json
-// and metadata.json (spec §6.4, §6.5).
+// and metadata.json (docs/tracking-format.md).
 const (
 	ChildApplication    Kind = "child_application_data" // ChildApplicationModel, a children.jsonl line
 	Pointer             Kind = "pointer_data"           // PointerModel

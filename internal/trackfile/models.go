@@ -128,7 +128,7 @@ type ApplicationModel struct {
 }
 
 // ActionModel is one action of graph.json. Burr swaps inputs and
-// optional_inputs (spec §6.4); Burr for Go writes the required inputs under
+// optional_inputs (docs/differences.md); Burr for Go writes the required inputs under
 // inputs and the optional ones under optional_inputs.
 type ActionModel struct {
 	Type           Kind     `json:"type" trackfile:"optional"`
