@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/burrgo/burr"
+	"github.com/burrgo/burr/internal/homedir"
 	"github.com/burrgo/burr/internal/jsonx"
 	"github.com/burrgo/burr/internal/trackfile"
 )
@@ -154,9 +155,9 @@ func NewLocal(project string, opts ...Option) (*LocalTracker, error) {
 	for _, o := range opts {
 		o(t)
 	}
-	root, err := expandHome(t.rawDir)
+	root, err := homedir.Expand(t.rawDir)
 	if err != nil {
-		return nil, fmt.Errorf("tracking: storage dir %q: %w", t.rawDir, err)
+		return nil, fmt.Errorf("tracking: storage dir: %w", err)
 	}
 	t.dir = filepath.Join(root, project)
 	t.logs = make(map[string]*appLog)
@@ -164,17 +165,6 @@ func NewLocal(project string, opts ...Option) (*LocalTracker, error) {
 		t.logger = slog.Default()
 	}
 	return t, nil
-}
-
-func expandHome(dir string) (string, error) {
-	if dir != "~" && !strings.HasPrefix(dir, "~/") && !strings.HasPrefix(dir, "~"+string(filepath.Separator)) {
-		return dir, nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(home, dir[1:]), nil
 }
 
 // Project returns the project name.

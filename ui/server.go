@@ -11,13 +11,11 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/netip"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/burrgo/burr/internal/hostcheck"
 	"github.com/burrgo/burr/ui/internal/store"
 )
 
@@ -52,8 +50,7 @@ type Server struct {
 	mux         *http.ServeMux
 	pages       map[string]*template.Template
 	poll        time.Duration // how often a live page's log file is checked
-	allowRemote bool
-	hosts       map[string]bool // allowed besides loopback, lower case
+	hosts       hostcheck.Checker
 	mu          sync.Mutex
 	closed      bool
 	done        chan struct{}
@@ -68,17 +65,13 @@ type Option func(*Server)
 // header, as needed when it listens on a non-loopback address (burr ui
 // --allow-remote). Anyone who can reach it, or make a browser reach it,
 // can then read every run.
-func WithAllowRemote() Option { return func(s *Server) { s.allowRemote = true } }
+func WithAllowRemote() Option { return func(s *Server) { s.hosts.AllowAny = true } }
 
 // WithAllowedHosts adds host names (without port; for example the name of
 // a reverse proxy in front of the server) whose requests the server
 // answers besides loopback addresses and "localhost".
 func WithAllowedHosts(hosts ...string) Option {
-	return func(s *Server) {
-		for _, h := range hosts {
-			s.hosts[strings.ToLower(strings.TrimSuffix(h, "."))] = true
-		}
-	}
+	return func(s *Server) { s.hosts.Allow(hosts...) }
 }
 
 // NewServer returns a Server for the storage directory dir (for example
@@ -88,7 +81,6 @@ func NewServer(dir string, opts ...Option) *Server {
 		store:    store.New(dir),
 		mux:      http.NewServeMux(),
 		poll:     250 * time.Millisecond,
-		hosts:    map[string]bool{},
 		done:     make(chan struct{}),
 		logError: slog.Error,
 	}
@@ -112,28 +104,11 @@ func NewServer(dir string, opts ...Option) *Server {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	if !s.allowRemote && !s.allowedHost(r.Host) {
-		http.Error(w, "misdirected request: this server answers only requests for localhost", http.StatusMisdirectedRequest)
+	if !s.hosts.AllowedHost(r.Host) {
+		hostcheck.Misdirected(w)
 		return
 	}
 	s.mux.ServeHTTP(w, r)
-}
-
-// allowedHost reports whether the Host header names a loopback address,
-// "localhost" or one of the allowed hosts, with or without a port.
-func (s *Server) allowedHost(host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.ToLower(strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), "."))
-	if host == "" {
-		return false
-	}
-	if host == "localhost" || s.hosts[host] {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // Close ends every live-update stream and waits for them to return; new
