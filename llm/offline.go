@@ -62,7 +62,8 @@ func (m *Offline) Chat(ctx context.Context, messages []Message, emit func(string
 
 // OfflineAnswer returns the whole answer the offline model gives to a
 // conversation: it starts with OfflinePrefix, quotes the last user message
-// and says a word about it.
+// and says a word about it. The answer to the first message also says how to
+// talk to a real model; later answers do not repeat it.
 func OfflineAnswer(messages []Message) string {
 	var prompt string
 	turn := 0
@@ -87,9 +88,9 @@ func OfflineAnswer(messages []Message) string {
 	}
 	if turn > 1 {
 		fmt.Fprintf(&b, " This is message %d of our conversation, which I remember because Burr keeps it in the application's state.", turn)
-	} else {
-		b.WriteString(" This is the first message of our conversation.")
+		return b.String()
 	}
+	b.WriteString(" This is the first message of our conversation.")
 	b.WriteString(" I am an offline stand-in that answers without a network; set OPENAI_API_KEY (and OPENAI_BASE_URL and OPENAI_MODEL for another server) to talk to a real model.")
 	return b.String()
 }

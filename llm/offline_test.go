@@ -33,8 +33,13 @@ func TestOfflineIsDeterministicAndLabelled(t *testing.T) {
 
 func TestOfflineRemembersTheConversation(t *testing.T) {
 	msgs := []llm.Message{{Role: "user", Content: "one"}, {Role: "assistant", Content: "…"}, {Role: "user", Content: "two"}}
-	if got := llm.OfflineAnswer(msgs); !strings.Contains(got, "message 2 of our conversation") || !strings.Contains(got, `"two"`) {
+	got := llm.OfflineAnswer(msgs)
+	if !strings.Contains(got, "message 2 of our conversation") || !strings.Contains(got, `"two"`) {
 		t.Errorf("answer %q", got)
+	}
+	// The advice to set an API key comes with the first answer only.
+	if strings.Contains(got, "OPENAI_API_KEY") || !strings.Contains(llm.OfflineAnswer(msgs[:1]), "OPENAI_API_KEY") {
+		t.Errorf("the first answer must say how to use a real model, the later ones not: %q", got)
 	}
 }
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 
@@ -164,6 +166,14 @@ func (m *OpenAI) explain(ctx context.Context, err error) error {
 			msg += ": " + apiErr.Message
 		}
 		return &wrapped{msg: msg, err: err}
+	}
+	var urlErr *url.Error // the request got no response
+	if errors.As(err, &urlErr) {
+		phase := "the request failed"
+		if opErr := (*net.OpError)(nil); errors.As(err, &opErr) && opErr.Op == "dial" {
+			phase = "cannot connect to the server"
+		}
+		return &wrapped{msg: fmt.Sprintf("llm: %s: %s: %v", where, phase, urlErr.Err), err: err}
 	}
 	return fmt.Errorf("llm: %s: reading the stream: %w", where, err)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -192,6 +193,24 @@ func TestOpenAIFailures(t *testing.T) {
 				t.Errorf("error %q is not %v", err, tc.is)
 			}
 		})
+	}
+}
+
+// TestOpenAIServerNotListening: a server that cannot be reached is named as
+// such, not as a failure reading the stream.
+func TestOpenAIServerNotListening(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	m := llm.NewOpenAI(llm.WithBaseURL("http://"+addr+"/v1"), llm.WithAPIKey("sk-test"), llm.WithModel("test-model"), llm.WithMaxRetries(0))
+	_, err = m.Chat(context.Background(), []llm.Message{{Role: llm.RoleUser, Content: "Hi"}}, func(string) bool { return true })
+	var opErr *net.OpError
+	want := "llm: model test-model at http://" + addr + "/v1/: cannot connect to the server: dial tcp " + addr
+	if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "reading the stream") || !errors.As(err, &opErr) {
+		t.Errorf("error %q, want it to start with %q and unwrap to a *net.OpError", err, want)
 	}
 }
 
