@@ -46,16 +46,16 @@ var assets embed.FS
 //
 // A Server is safe for concurrent use. Close ends the live-update streams.
 type Server struct {
-	store       *store.Store
-	mux         *http.ServeMux
-	pages       map[string]*template.Template
-	poll        time.Duration // how often a live page's log file is checked
-	hosts       hostcheck.Checker
-	mu          sync.Mutex
-	closed      bool
-	done        chan struct{}
-	streams     sync.WaitGroup
-	logError    func(msg string, args ...any)
+	store    *store.Store
+	mux      *http.ServeMux
+	pages    map[string]*template.Template
+	poll     time.Duration // how often a live page's log file is checked
+	hosts    hostcheck.Checker
+	mu       sync.Mutex
+	closed   bool
+	done     chan struct{}
+	streams  sync.WaitGroup
+	logError func(msg string, args ...any)
 }
 
 // Option configures a Server.

@@ -2,17 +2,20 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 
 	"github.com/burrgo/burr"
+	"github.com/burrgo/burr/internal/homedir"
 	"github.com/burrgo/burr/llm"
 	"github.com/burrgo/burr/persist/sqlite"
 	"github.com/burrgo/burr/tracking"
@@ -25,8 +28,8 @@ token. Without OPENAI_API_KEY (or OPENAI_BASE_URL) it uses an offline model that
 needs no network; with them it talks to OpenAI or any OpenAI-compatible server.
 
 Every turn is saved in SQLite (DIR/demo.db) and tracked for "burr ui"
-(DIR/demo-chatbot/). The conversation's id is printed at the start and the
-end: continue it later with --resume.
+(DIR/demo-chatbot/); a conversation is created with its first message. At
+the end the demo prints the command that continues it (--resume).
 
 Keys: Enter sends a message. Ctrl-C while an answer streams stops it and keeps
 what was said so far; a second Ctrl-C abandons the answer (even when the model
@@ -67,10 +70,16 @@ func demoGraph(m llm.Model) (*burr.Graph, error) { return llm.Chatbot(m, systemP
 
 // demo is one run of "burr demo".
 type demo struct {
-	app        *burr.Application
+	app        *burr.Application // nil until the first message, unless resuming
 	stdout     io.Writer
 	stderr     io.Writer
-	interrupts <-chan os.Signal
+	interrupts <-chan os.Signal // Ctrl-C as a signal
+	keys       chan struct{}    // Ctrl-C typed at the prompt (see promptKeys)
+
+	model   llm.Model
+	graph   *burr.Graph
+	db      *sqlite.Persister
+	tracker *tracking.LocalTracker
 }
 
 func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, interrupts <-chan os.Signal) int {
@@ -87,20 +96,18 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			fmt.Fprint(stdout, demoUsage)
 			return 0
 		}
-		fmt.Fprintf(stderr, "burr demo: %v\n\n%s", err, demoUsage)
-		return 2
+		return usageError(stderr, "demo", "%v", err)
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "burr demo: unexpected argument %q\n\n%s", fs.Arg(0), demoUsage)
-		return 2
+		return usageError(stderr, "demo", "unexpected argument %q", fs.Arg(0))
 	}
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "burr demo: %v\n", err)
 		return 1
 	}
-	root, err := expandHome(*dir)
+	root, err := homedir.Dir(*dir, tracking.DefaultStorageDir)
 	if err != nil {
-		return fail(err)
+		return fail(fmt.Errorf("--dir: %w", err))
 	}
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return fail(err)
@@ -125,7 +132,8 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		m = llm.NewOpenAI(opts...)
 	}
 
-	db, err := sqlite.Open(ctx, filepath.Join(root, "demo.db"))
+	dbPath := filepath.Join(root, "demo.db")
+	db, err := sqlite.Open(ctx, dbPath)
 	if err != nil {
 		return fail(err)
 	}
@@ -139,25 +147,24 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return fail(err)
 	}
-	appID := *resume
-	if appID != "" {
-		if _, err := db.Load(ctx, burr.AppRef{AppID: appID}.At(burr.Latest)); err != nil {
+	d := &demo{stdout: stdout, stderr: stderr, interrupts: interrupts, keys: make(chan struct{}, 4),
+		model: m, graph: g, db: db, tracker: tracker}
+	if *resume != "" {
+		if _, err := db.Load(ctx, burr.AppRef{AppID: *resume}.At(burr.Latest)); err != nil {
 			if errors.Is(err, burr.ErrNotFound) {
-				return fail(fmt.Errorf("no conversation %q in %s", appID, filepath.Join(root, "demo.db")))
+				return fail(fmt.Errorf("no conversation %q in %s", *resume, dbPath))
 			}
 			return fail(err)
 		}
-	} else {
-		appID = burr.NewAppID()
-	}
-	app, err := burr.New(ctx, burr.WithGraph(g), burr.WithAppID(appID),
-		burr.WithInitializeFrom(db, burr.ResumeAtNextAction(), burr.DefaultEntrypoint("system")),
-		burr.WithPersister(db), burr.WithHooks(tracker))
-	if err != nil {
-		return fail(err)
+		if err := d.start(ctx, *resume); err != nil {
+			return fail(err)
+		}
 	}
 
-	d := &demo{app: app, stdout: stdout, stderr: stderr, interrupts: interrupts}
+	var keys *promptKeys
+	if f, ok := stdin.(*os.File); ok && isTerminal(f) {
+		keys = newPromptKeys(f)
+	}
 	interactive := isTerminal(stdin)
 	describe := m.Name()
 	if o, ok := m.(*llm.OpenAI); ok {
@@ -166,7 +173,11 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		describe += " (set OPENAI_API_KEY to talk to a real model)"
 	}
 	fmt.Fprintf(stderr, "Burr demo chatbot: model %s\n", describe)
-	fmt.Fprintf(stderr, "Conversation %s, saved in %s\n", appID, filepath.Join(root, "demo.db"))
+	if *resume != "" {
+		fmt.Fprintf(stderr, "Conversation %s, saved in %s\n", *resume, dbPath)
+	} else {
+		fmt.Fprintf(stderr, "Conversations are saved in %s\n", dbPath)
+	}
 	if interactive {
 		fmt.Fprintln(stderr, "Type a message and press Enter. Ctrl-C stops an answer; Ctrl-C or Ctrl-D at the prompt quits.")
 	}
@@ -174,12 +185,63 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		d.replay()
 	}
 
-	code := d.loop(ctx, stdin, interactive)
-	fmt.Fprintf(stderr, "\nConversation %s: continue it with\n  burr demo --resume %s\n", appID, appID)
+	code := d.loop(ctx, stdin, interactive, keys)
+	if d.said() {
+		id := d.app.Ref().AppID
+		resumeArgs := []string{"demo", "--resume", id}
+		if *dir != "" {
+			resumeArgs = []string{"demo", "--dir", root, "--resume", id}
+		}
+		fmt.Fprintf(stderr, "\nConversation %s: continue it with\n  %s\n", id, commandLine(launcher, resumeArgs...))
+	}
 	if err := tracker.Err(); err != nil {
 		fmt.Fprintf(stderr, "burr demo: tracking: %v\n", err)
 	}
 	return code
+}
+
+// start creates the application of conversation appID: a new one (nothing
+// is saved or tracked before its first step) or one saved before.
+func (d *demo) start(ctx context.Context, appID string) error {
+	app, err := burr.New(ctx, burr.WithGraph(d.graph), burr.WithAppID(appID),
+		burr.WithInitializeFrom(d.db, burr.ResumeAtNextAction(), burr.DefaultEntrypoint("system")),
+		burr.WithPersister(d.db), burr.WithHooks(d.tracker))
+	if err != nil {
+		return err
+	}
+	d.app = app
+	return nil
+}
+
+// said reports whether the conversation holds a message of the user's: one
+// that was answered, now or before, and so is worth resuming.
+func (d *demo) said() bool {
+	if d.app == nil {
+		return false
+	}
+	history, _ := llm.History.Get(d.app.State())
+	for _, msg := range history {
+		if msg.Role == llm.RoleUser {
+			return true
+		}
+	}
+	return false
+}
+
+// explain says what went wrong in a turn: an unreachable server with the
+// flag and variable that set its address, a failed answer without the
+// layers of wrapping.
+func (d *demo) explain(err error) string {
+	var opErr *net.OpError
+	if o, ok := d.model.(*llm.OpenAI); ok && errors.As(err, &opErr) && opErr.Op == "dial" {
+		return fmt.Sprintf("cannot reach the model %s at %s (%v). Is the server running? "+
+			"--base-url or OPENAI_BASE_URL sets its address; --offline uses the offline model.", o.Name(), o.BaseURL(), opErr.Err)
+	}
+	var actErr *burr.ActionError
+	if errors.As(err, &actErr) {
+		return "the answer failed: " + actErr.Err.Error()
+	}
+	return err.Error()
 }
 
 // replay prints the conversation so far.
@@ -201,22 +263,47 @@ func (d *demo) replay() {
 // maxLine is the longest message the demo reads, in bytes.
 const maxLine = 16 << 20
 
+// ctrlC is the byte Ctrl-C types when it is input (see promptKeys).
+const ctrlC = 3
+
+// scanInput splits input into lines like bufio.ScanLines, and also ends a
+// token at Ctrl-C, which it keeps so that the reader can tell.
+func scanInput(data []byte, atEOF bool) (advance int, token []byte, err error) {
+	if i := bytes.IndexAny(data, "\n\x03"); i >= 0 && data[i] == ctrlC {
+		return i + 1, data[:i+1], nil
+	}
+	return bufio.ScanLines(data, atEOF)
+}
+
 // loop reads one message per line and answers each, until the end of the
-// input or Ctrl-C at the prompt. It returns the exit code.
-func (d *demo) loop(ctx context.Context, stdin io.Reader, interactive bool) int {
+// input or Ctrl-C at the prompt. It returns the exit code. keys, when not
+// nil, turns Ctrl-C into input while the prompt waits.
+func (d *demo) loop(ctx context.Context, stdin io.Reader, interactive bool, keys *promptKeys) int {
 	lines := make(chan string)
 	readErr := make(chan error, 1) // sent before lines is closed
 	left := make(chan struct{})
 	defer close(left)
+	defer keys.restore()
 	go func() {
 		// Reading blocks: this goroutine ends at the end of the input, or
 		// with the process when the user quits at the prompt.
 		defer close(lines)
 		sc := bufio.NewScanner(stdin)
 		sc.Buffer(make([]byte, 0, 64<<10), maxLine)
+		if keys != nil {
+			sc.Split(scanInput)
+		}
 		for sc.Scan() {
+			line := sc.Text()
+			if keys != nil && strings.HasSuffix(line, "\x03") {
+				select { // what was typed before Ctrl-C is dropped
+				case d.keys <- struct{}{}:
+				default: // enough Ctrl-Cs are waiting already
+				}
+				continue
+			}
 			select {
-			case lines <- sc.Text():
+			case lines <- line:
 			case <-left:
 				return
 			}
@@ -225,6 +312,7 @@ func (d *demo) loop(ctx context.Context, stdin io.Reader, interactive bool) int 
 	}()
 	failed := false
 	for {
+		keys.atPrompt()
 		if interactive {
 			fmt.Fprint(d.stdout, "> ")
 		}
@@ -235,9 +323,13 @@ func (d *demo) loop(ctx context.Context, stdin io.Reader, interactive bool) int 
 		case <-d.interrupts:
 			fmt.Fprintln(d.stdout)
 			return exitCode(failed)
+		case <-d.keys:
+			fmt.Fprintln(d.stdout)
+			return exitCode(failed)
 		case <-ctx.Done():
 			return 1
 		}
+		keys.restore()
 		if !ok {
 			if interactive {
 				fmt.Fprintln(d.stdout)
@@ -261,7 +353,7 @@ func (d *demo) loop(ctx context.Context, stdin io.Reader, interactive bool) int 
 		quit, abandoned, err := d.turn(ctx, prompt)
 		if err != nil && !abandoned {
 			failed = true
-			fmt.Fprintf(d.stderr, "burr demo: %v\n", err)
+			fmt.Fprintf(d.stderr, "burr demo: %s\n", d.explain(err))
 		}
 		switch {
 		case abandoned:
@@ -286,6 +378,11 @@ func exitCode(failed bool) int {
 // answer still not end, a third Ctrl-C quits without waiting for it. quit
 // reports a second Ctrl-C; abandoned, that the answer was not kept.
 func (d *demo) turn(ctx context.Context, prompt string) (quit, abandoned bool, err error) {
+	if d.app == nil {
+		if err := d.start(ctx, burr.NewAppID()); err != nil {
+			return false, false, err
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stream, err := d.app.StreamResult(ctx, burr.HaltAfter("chat"), burr.WithInputs(burr.Inputs{llm.PromptInput: prompt}))
@@ -332,22 +429,23 @@ func (d *demo) turn(ctx context.Context, prompt string) (quit, abandoned bool, e
 			fmt.Fprint(d.stdout, "\n\n")
 			return quit, false, nil
 		case <-d.interrupts:
-			switch stops++; stops {
-			case 1:
-				// Stop drives the stream itself if the reader has not
-				// started yet: keep this loop free for the next Ctrl-C.
-				go stream.Stop()
-			case 2:
-				quit = true
-				stream.Close()
-				cancel()
-			default:
-				printMu.Lock()
-				gone = true
-				fmt.Fprintln(d.stdout, " [abandoned]")
-				printMu.Unlock()
-				return true, true, nil
-			}
+		case <-d.keys: // typed at the prompt just before the answer started
+		}
+		switch stops++; stops {
+		case 1:
+			// Stop drives the stream itself if the reader has not
+			// started yet: keep this loop free for the next Ctrl-C.
+			go stream.Stop()
+		case 2:
+			quit = true
+			stream.Close()
+			cancel()
+		default:
+			printMu.Lock()
+			gone = true
+			fmt.Fprintln(d.stdout, " [abandoned]")
+			printMu.Unlock()
+			return true, true, nil
 		}
 	}
 }
@@ -360,23 +458,4 @@ func isTerminal(r io.Reader) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-// expandHome resolves a --dir value: ~/.burr when empty, with a leading "~"
-// meaning the home directory.
-func expandHome(dir string) (string, error) {
-	if dir != "" && dir != "~" && !strings.HasPrefix(dir, "~/") {
-		return filepath.Abs(dir)
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("cannot find the home directory for the default --dir: %w", err)
-	}
-	switch dir {
-	case "":
-		return filepath.Join(home, ".burr"), nil
-	case "~":
-		return home, nil
-	}
-	return filepath.Join(home, dir[2:]), nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -58,7 +59,7 @@ func offlineEnv(t *testing.T) {
 	t.Setenv("OPENAI_MODEL", "")
 }
 
-var appIDPattern = regexp.MustCompile(`burr demo --resume ([0-9a-f-]{36})`)
+var appIDPattern = regexp.MustCompile(`burr demo (?:--dir \S+ )?--resume ([0-9a-f-]{36})`)
 
 func appIDIn(t *testing.T, stderr string) string {
 	t.Helper()
@@ -199,12 +200,13 @@ func TestDemoUsageErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"--nope"}, 2, "flag provided but not defined: -nope"},
-		{[]string{"extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"--nope"}, 2, "burr demo: flag provided but not defined: -nope\nrun 'burr demo -h' for usage\n"},
+		{[]string{"--pace", "soon"}, 2, `burr demo: invalid value "soon" for flag -pace: parse error` + "\nrun 'burr demo -h' for usage\n"},
+		{[]string{"extra"}, 2, "burr demo: unexpected argument \"extra\"\nrun 'burr demo -h' for usage\n"},
 		{[]string{"--resume", "no-such-app"}, 1, `no conversation "no-such-app"`},
 	} {
 		code, _, errs := demoRun(t, strings.NewReader(""), nil, append([]string{"--dir", t.TempDir()}, tc.args...)...)
-		if code != tc.code || !strings.Contains(errs, tc.want) {
+		if code != tc.code || !strings.Contains(errs, tc.want) || strings.Contains(errs, "Usage:") {
 			t.Errorf("%v: exit %d, stderr:\n%s", tc.args, code, errs)
 		}
 	}
@@ -287,7 +289,19 @@ func TestDemoTwoCtrlCsQuitWhileTheModelIsSilent(t *testing.T) {
 		if code != 130 {
 			t.Errorf("exit %d after abandoning the answer, want 130", code)
 		}
-		if h := savedHistory(t, dir, appIDIn(t, errb.String())); len(h) != 1 {
+		if strings.Contains(errb.String(), "--resume") {
+			t.Errorf("a conversation where nothing was answered is offered to resume:\n%s", errb.String())
+		}
+		db, err := sqlite.Open(context.Background(), filepath.Join(dir, "demo.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		ids, err := db.ListAppIDs(context.Background(), "")
+		if err != nil || len(ids) != 1 {
+			t.Fatalf("conversations %v, %v", ids, err)
+		}
+		if h := savedHistory(t, dir, ids[0]); len(h) != 1 {
 			t.Errorf("an abandoned turn was saved: %v", h)
 		}
 	case strings.Contains(o, "Thinking [stopped]\n"):
@@ -338,5 +352,113 @@ func TestDemoThirdCtrlCQuitsWithoutWaiting(t *testing.T) {
 		}
 	case <-time.After(3 * time.Second):
 		t.Fatal("a third Ctrl-C did not end the turn")
+	}
+}
+
+// noConversations checks that the demo saved and tracked nothing under dir.
+func noConversations(t *testing.T, dir string) {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "demo.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if ids, err := db.ListAppIDs(context.Background(), ""); err != nil || len(ids) != 0 {
+		t.Errorf("saved conversations %v, %v; want none", ids, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, demoProject)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("tracking directory: %v; want none", err)
+	}
+}
+
+// A launch where nothing is said creates no conversation and prints no
+// command to resume one: empty input, blank lines, Ctrl-C at the prompt.
+func TestDemoNothingSaidCreatesNothing(t *testing.T) {
+	offlineEnv(t)
+	for name, stdin := range map[string]string{"no input": "", "blank lines": "\n  \n\t\n"} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			code, out, errs := demoRun(t, strings.NewReader(stdin), nil, "--dir", dir)
+			if code != 0 || strings.Contains(errs, "--resume") || out != "" {
+				t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+			}
+			noConversations(t, dir)
+		})
+	}
+	t.Run("Ctrl-C at the prompt", func(t *testing.T) {
+		dir := t.TempDir()
+		stdin, w := io.Pipe()
+		defer w.Close()
+		interrupts := make(chan os.Signal, 1)
+		interrupts <- os.Interrupt
+		code, _, errs := demoRun(t, stdin, interrupts, "--dir", dir)
+		if code != 0 || strings.Contains(errs, "--resume") {
+			t.Errorf("exit %d\nstderr:\n%s", code, errs)
+		}
+		noConversations(t, dir)
+	})
+}
+
+// The command printed to continue a conversation works as printed, --dir
+// included.
+func TestDemoResumeCommandWorksAsPrinted(t *testing.T) {
+	offlineEnv(t)
+	dir := t.TempDir()
+	code, _, errs := demoRun(t, strings.NewReader("First\n"), nil, "--dir", dir, "--pace", "0")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	id := appIDIn(t, errs)
+	m := regexp.MustCompile(`(?m)^  (burr demo .*)$`).FindStringSubmatch(errs)
+	if m == nil || m[1] != "burr demo --dir "+dir+" --resume "+id {
+		t.Fatalf("printed command %q, want burr demo --dir %s --resume %s\n%s", m, dir, id, errs)
+	}
+	args := strings.Fields(m[1])[2:] // demoRun adds "demo"
+	code, out, errs := demoRun(t, strings.NewReader("Second\n"), nil, append(args, "--pace", "0")...)
+	if code != 0 || !strings.HasPrefix(out, "> First\n") || !strings.Contains(out, "message 2 of our conversation") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+}
+
+func TestLaunchCommand(t *testing.T) {
+	for _, tc := range []struct{ exe, arg0, want string }{
+		// go run, building the executable in a temporary directory or
+		// taking it from the build cache
+		{"/tmp/go-build984284783/b001/exe/burr", "/tmp/go-build984284783/b001/exe/burr", "go run ./cmd/burr"},
+		{"/home/u/.cache/go-build/e6/e6876de6ee40c381676ac9bc701556770a04726dcf3b1dab128e9173f38f94cb-d/burr", "burr", "go run ./cmd/burr"},
+		// a binary: as the user typed it
+		{"/home/u/go/bin/burr", "burr", "burr"},
+		{"/home/u/src/burr/burr", "./burr", "./burr"},
+		{"/opt/my tools/burr", "/opt/my tools/burr", "'/opt/my tools/burr'"},
+		{"/usr/local/bin/burr", "", "burr"},
+		{"/home/u/exe/burr", "burr", "burr"},
+	} {
+		if got := launchCommand(tc.exe, tc.arg0); got != tc.want {
+			t.Errorf("launchCommand(%q, %q) = %q, want %q", tc.exe, tc.arg0, got, tc.want)
+		}
+	}
+	if got := commandLine("burr", "demo", "--dir", "/tmp/it's here", "--resume", "a-b"); got != `burr demo --dir '/tmp/it'\''s here' --resume a-b` {
+		t.Errorf("commandLine = %s", got)
+	}
+}
+
+// A model server that is not there is named, with the flag and variable
+// that set its address, not as a failure reading a stream.
+func TestDemoUnreachableModel(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	t.Setenv("OPENAI_API_KEY", "")
+	t.Setenv("OPENAI_BASE_URL", "http://"+addr+"/v1")
+	code, _, errs := demoRun(t, strings.NewReader("Hi\n"), nil, "--dir", t.TempDir(), "--model", "m1")
+	want := "burr demo: cannot reach the model m1 at http://" + addr + "/v1/ (connect: connection refused). Is the server running? --base-url or OPENAI_BASE_URL sets its address"
+	if code != 1 || !strings.Contains(errs, want) || strings.Contains(errs, "reading the stream") || strings.Contains(errs, "burr: action") {
+		t.Errorf("exit %d\nstderr:\n%s\nwant %q", code, errs, want)
+	}
+	if strings.Contains(errs, "--resume") {
+		t.Errorf("a conversation where nothing was answered is offered to resume:\n%s", errs)
 	}
 }

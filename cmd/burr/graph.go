@@ -31,12 +31,10 @@ func runGraph(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, graphUsage)
 			return 0
 		}
-		fmt.Fprintf(stderr, "burr graph: %v\n\n%s", err, graphUsage)
-		return 2
+		return usageError(stderr, "graph", "%v", err)
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "burr graph: unexpected argument %q\n\n%s", fs.Arg(0), graphUsage)
-		return 2
+		return usageError(stderr, "graph", "unexpected argument %q", fs.Arg(0))
 	}
 	g, err := demoGraph(&llm.Offline{})
 	if err != nil {
@@ -50,8 +48,7 @@ func runGraph(args []string, stdout, stderr io.Writer) int {
 	case "mermaid":
 		fmt.Fprint(stdout, g.Mermaid(opts))
 	default:
-		fmt.Fprintf(stderr, "burr graph: unknown --format %q: use dot or mermaid\n", *format)
-		return 2
+		return usageError(stderr, "graph", "unknown --format %q: use dot or mermaid", *format)
 	}
 	return 0
 }

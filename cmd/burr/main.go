@@ -16,8 +16,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"regexp"
 	"runtime/debug"
+	"strings"
 	"syscall"
+	"unicode"
+	"unicode/utf8"
 )
 
 const usage = `Usage: burr <command> [flags]
@@ -38,7 +43,13 @@ Run "burr <command> -h" for a command's flags.
 // by default the module version from the build information.
 var version = ""
 
+// launcher is how the user started burr, for the commands it prints:
+// "burr" in tests, set by main from how the process was launched.
+var launcher = "burr"
+
 func main() {
+	exe, _ := os.Executable()
+	launcher = launchCommand(exe, os.Args[0])
 	interrupts := make(chan os.Signal, 4)
 	signal.Notify(interrupts, os.Interrupt)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
@@ -80,9 +91,69 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "burr: unknown command %q\n\n%s", cmd, usage)
+		fmt.Fprintf(stderr, "burr: unknown command %q\nrun '%s' for the commands\n", cmd, commandLine(launcher, "help"))
 		return 2
 	}
+}
+
+// usageError reports a bad command line in one line and where the usage
+// is, and returns the exit code for bad usage.
+func usageError(stderr io.Writer, cmd, format string, args ...any) int {
+	fmt.Fprintf(stderr, "burr %s: %s\nrun '%s' for usage\n", cmd, fmt.Sprintf(format, args...), commandLine(launcher, cmd, "-h"))
+	return 2
+}
+
+// launchCommand returns the command that starts burr again the way it was
+// started: "go run ./cmd/burr" when exe (os.Executable) was built by go
+// run, else arg0 (os.Args[0]) as the user typed it: "burr" found in the
+// PATH, or a path.
+func launchCommand(exe, arg0 string) string {
+	if builtByGoRun(exe) {
+		return "go run ./cmd/burr"
+	}
+	if arg0 == "" {
+		return "burr"
+	}
+	return shellQuote(arg0)
+}
+
+// goBuildCacheEntry is the name of the directory go run caches an
+// executable in: the hex hash of the build, then "-d".
+var goBuildCacheEntry = regexp.MustCompile(`^[0-9a-f]{64}-d$`)
+
+// builtByGoRun reports whether exe is an executable that go run built: in a
+// temporary work directory (.../go-build123/b001/exe/burr) or in the build
+// cache (GOCACHE/ab/<hash>-d/burr), where go run keeps the executables it
+// builds.
+func builtByGoRun(exe string) bool {
+	dir := filepath.Dir(exe)
+	if filepath.Base(dir) == "exe" && strings.HasPrefix(filepath.Base(filepath.Dir(filepath.Dir(dir))), "go-build") {
+		return true
+	}
+	return goBuildCacheEntry.MatchString(filepath.Base(dir))
+}
+
+// commandLine joins a command and its arguments for a shell, quoting the
+// arguments that need it.
+func commandLine(cmd string, args ...string) string {
+	var b strings.Builder
+	b.WriteString(cmd)
+	for _, a := range args {
+		b.WriteByte(' ')
+		b.WriteString(shellQuote(a))
+	}
+	return b.String()
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but letters,
+// digits and -_./:=@+,%.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("-_./:=@+,%", r)))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 const versionUsage = `Usage: burr version
@@ -96,8 +167,7 @@ func runVersion(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, versionUsage)
 			return 0
 		}
-		fmt.Fprintf(stderr, "burr version: unexpected argument %q\n\n%s", args[0], versionUsage)
-		return 2
+		return usageError(stderr, "version", "unexpected argument %q", args[0])
 	}
 	v, goVersion := version, "unknown"
 	if bi, ok := debug.ReadBuildInfo(); ok {

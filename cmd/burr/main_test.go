@@ -36,11 +36,17 @@ func TestCommands(t *testing.T) {
 		{[]string{"graph"}, 0, "digraph", ""},
 		{[]string{"graph", "--format", "mermaid"}, 0, "flowchart", ""},
 		{[]string{"graph", "--format", "svg"}, 2, "", `unknown --format "svg"`},
+		{[]string{"graph", "--nope"}, 2, "", "run 'burr graph -h' for usage"},
 	} {
 		var out, errb lockedBuffer
 		code := run(context.Background(), tc.args, strings.NewReader(""), &out, &errb, nil)
 		if code != tc.code || !strings.Contains(out.String(), tc.out) || !strings.Contains(errb.String(), tc.err) {
 			t.Errorf("burr %v: exit %d\nstdout:\n%s\nstderr:\n%s", tc.args, code, out.String(), errb.String())
+		}
+		// A bad command line gets one line saying what is wrong and one
+		// saying where the help is, not the whole usage.
+		if len(tc.args) > 0 && code == 2 && (strings.Count(errb.String(), "\n") != 2 || !strings.Contains(errb.String(), "\nrun 'burr ")) {
+			t.Errorf("burr %v: stderr is not an error and a hint:\n%s", tc.args, errb.String())
 		}
 	}
 }

@@ -8,11 +8,12 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
+	"syscall"
 	"time"
 
+	"github.com/burrgo/burr/internal/homedir"
+	"github.com/burrgo/burr/internal/hostcheck"
+	"github.com/burrgo/burr/tracking"
 	"github.com/burrgo/burr/ui"
 )
 
@@ -46,29 +47,31 @@ func runUI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, uiUsage)
 			return 0
 		}
-		fmt.Fprintf(stderr, "burr ui: %v\n\n%s", err, uiUsage)
-		return 2
+		return usageError(stderr, "ui", "%v", err)
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "burr ui: unexpected argument %q\n\n%s", fs.Arg(0), uiUsage)
-		return 2
+		return usageError(stderr, "ui", "unexpected argument %q", fs.Arg(0))
 	}
-	storage, err := storageDir(*dir)
+	storage, err := homedir.Dir(*dir, tracking.DefaultStorageDir)
 	if err != nil {
-		fmt.Fprintf(stderr, "burr ui: %v\n", err)
+		fmt.Fprintf(stderr, "burr ui: --dir: %v\n", err)
 		return 2
 	}
 	host, _, err := net.SplitHostPort(*addr)
 	if err != nil {
-		fmt.Fprintf(stderr, "burr ui: --addr %q: %v\n", *addr, err)
-		return 2
+		return usageError(stderr, "ui", "--addr %q: %v", *addr, err)
 	}
-	if !isLoopback(host) && !*allowRemote {
+	if !hostcheck.Loopback(host) && !*allowRemote {
 		fmt.Fprintf(stderr, "burr ui: refusing to listen on non-loopback address %q: the UI has no authentication; pass --allow-remote to do it anyway\n", *addr)
 		return 2
 	}
 
 	ln, err := net.Listen("tcp", *addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		fmt.Fprintf(stderr, "burr ui: cannot listen on %s: the address is in use (is another burr ui running?); choose another with --addr (--addr %s takes a free port)\n",
+			*addr, net.JoinHostPort(host, "0"))
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "burr ui: %v\n", err)
 		return 1
@@ -106,33 +109,4 @@ func runUI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// storageDir resolves --dir: ~/.burr when empty, with a leading "~"
-// expanded.
-func storageDir(dir string) (string, error) {
-	if dir != "" && dir != "~" && !strings.HasPrefix(dir, "~/") {
-		return filepath.Abs(dir)
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("cannot find the home directory for the default --dir: %w", err)
-	}
-	switch {
-	case dir == "":
-		return filepath.Join(home, ".burr"), nil
-	case dir == "~":
-		return home, nil
-	}
-	return filepath.Join(home, dir[2:]), nil
-}
-
-// isLoopback reports whether host only accepts local connections. An
-// empty host (all interfaces) is not loopback.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
-	return ip != nil && ip.IsLoopback()
 }

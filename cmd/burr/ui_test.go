@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -77,7 +78,7 @@ func TestRunUIUsage(t *testing.T) {
 		{[]string{"--addr", ":7241"}, 2, "", "non-loopback"},
 		{[]string{"--addr", "192.0.2.1:7241"}, 2, "", "non-loopback"},
 		{[]string{"--addr", "nonsense"}, 2, "", "--addr"},
-		{[]string{"--bogus"}, 2, "", "flag provided but not defined"},
+		{[]string{"--bogus"}, 2, "", "burr ui: flag provided but not defined: -bogus\nrun 'burr ui -h' for usage\n"},
 		{[]string{"extra"}, 2, "", "unexpected argument"},
 	}
 	for _, tt := range tests {
@@ -89,30 +90,17 @@ func TestRunUIUsage(t *testing.T) {
 	}
 }
 
-func TestIsLoopback(t *testing.T) {
-	for host, want := range map[string]bool{
-		"127.0.0.1": true, "127.1.2.3": true, "::1": true, "[::1]": true, "localhost": true, "LOCALHOST": true,
-		"": false, "0.0.0.0": false, "::": false, "192.168.1.2": false, "example.com": false,
-	} {
-		if got := isLoopback(host); got != want {
-			t.Errorf("isLoopback(%q) = %v", host, got)
-		}
-	}
-}
-
-func TestStorageDir(t *testing.T) {
-	home, err := os.UserHomeDir()
+// A port in use is named as such, with the flag that chooses another.
+func TestRunUIPortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
-	for in, want := range map[string]string{
-		"":         filepath.Join(home, ".burr"),
-		"~/runs":   filepath.Join(home, "runs"),
-		"/tmp/x/.": "/tmp/x",
-	} {
-		if got, err := storageDir(in); err != nil || got != want {
-			t.Errorf("storageDir(%q) = %q, %v; want %q", in, got, err, want)
-		}
+	defer ln.Close()
+	var stdout, stderr bytes.Buffer
+	code := runUI(context.Background(), []string{"--addr", ln.Addr().String(), "--dir", t.TempDir()}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "the address is in use") || !strings.Contains(stderr.String(), "--addr 127.0.0.1:0") {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}
 }
 
