@@ -2,7 +2,7 @@
 // as Server-Sent Events, with every conversation persisted so that any number
 // of instances can serve it.
 //
-//	go run ./examples/chat-server                     # SQLite in chat.db, offline model
+//	go run ./examples/chat-server                     # SQLite in ~/.burr/chat-server.db, offline model
 //	go run ./examples/chat-server --postgres "$DSN"   # PostgreSQL, shared by every instance
 //
 // Then open http://127.0.0.1:8080/. Set OPENAI_API_KEY (and OPENAI_BASE_URL,
@@ -28,8 +28,14 @@
 // Both POSTs must be sent with Content-Type: application/json (the stop
 // request may have an empty body), else they get 415: a page on another site
 // can send a plain form or a text/plain fetch without asking, but not this,
-// so it cannot post or stop messages in a user's name. A prompt that is empty
-// or only white space gets 400. Errors carry a JSON body {"error": "…"}, also
+// so it cannot post or stop messages in a user's name; a browser's
+// cross-origin POST gets 403 (http.CrossOriginProtection). The server
+// answers only requests addressed to localhost or a loopback address (else
+// 421), so that a page whose DNS name was rebound to 127.0.0.1 cannot use it
+// and the API key behind it, unless --allow-remote is given. A prompt that
+// is empty or only white space gets 400, a body over 64 KiB 413, a body that
+// is not one JSON object 400, a body not sent within the read timeout 408.
+// Errors carry a JSON body {"error": "…"}, also
 // in error events: a clear message for what the client can fix (a missing
 // input, a conflict), a generic one for internal errors, whose details go to
 // the server's log.
@@ -49,6 +55,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -56,6 +63,8 @@ import (
 
 	"github.com/burrgo/burr"
 	"github.com/burrgo/burr/burrhttp"
+	"github.com/burrgo/burr/internal/homedir"
+	"github.com/burrgo/burr/internal/hostcheck"
 	"github.com/burrgo/burr/llm"
 	"github.com/burrgo/burr/persist/postgres"
 	"github.com/burrgo/burr/persist/sqlite"
@@ -64,7 +73,7 @@ import (
 //go:embed index.html
 var page embed.FS
 
-const usage = `Usage: chat-server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--offline]
+const usage = `Usage: chat-server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--offline] [--allow-remote]
 
 A chat web app streaming answers as Server-Sent Events, conversations
 persisted in SQLite (default) or PostgreSQL (shared by several instances).
@@ -73,9 +82,14 @@ the offline model otherwise.
 
 Flags:
   --addr HOST:PORT   address to listen on (default 127.0.0.1:8080)
-  --db FILE          SQLite database (default chat.db)
+  --db FILE          SQLite database (default ~/.burr/chat-server.db)
   --postgres DSN     use PostgreSQL instead, e.g. postgres://user:pass@host/db
   --offline          use the offline model even when an API key is set
+  --allow-remote     allow listening on a non-loopback address, and answer
+                     requests for any host name (otherwise only requests for
+                     localhost or a loopback address are answered); the
+                     server has no authentication and answers with your
+                     API key
   -h, --help         show this help
 `
 
@@ -89,15 +103,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("chat-server", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	addr := fs.String("addr", "127.0.0.1:8080", "")
-	dbPath := fs.String("db", "chat.db", "")
+	dbPath := fs.String("db", defaultDB, "")
 	dsn := fs.String("postgres", "", "")
 	offline := fs.Bool("offline", false, "")
+	allowRemote := fs.Bool("allow-remote", false, "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, usage)
 			return 0
 		}
-		fmt.Fprintf(stderr, "chat-server: %v\n\n%s", err, usage)
+		fmt.Fprintf(stderr, "chat-server: %v\nrun 'chat-server -h' for usage\n", err)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "chat-server: unexpected argument %q\nrun 'chat-server -h' for usage\n", fs.Arg(0))
+		return 2
+	}
+	host, _, err := net.SplitHostPort(*addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "chat-server: --addr %q: %v\n", *addr, err)
+		return 2
+	}
+	if !hostcheck.Loopback(host) && !*allowRemote {
+		fmt.Fprintf(stderr, "chat-server: refusing to listen on non-loopback address %q: the server has no authentication and answers with your API key; pass --allow-remote to do it anyway\n", *addr)
 		return 2
 	}
 	var store burr.Persister
@@ -111,13 +139,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer p.Close()
 		store, storeName = p, "PostgreSQL"
 	} else {
-		p, err := sqlite.Open(ctx, *dbPath)
+		path, err := homedir.Expand(*dbPath)
+		if err == nil {
+			err = os.MkdirAll(filepath.Dir(path), 0o755)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "chat-server: --db: %v\n", err)
+			return 1
+		}
+		p, err := sqlite.Open(ctx, path)
 		if err != nil {
 			fmt.Fprintf(stderr, "chat-server: %v\n", err)
 			return 1
 		}
 		defer p.Close()
-		store, storeName = p, "SQLite "+*dbPath
+		store, storeName = p, "SQLite "+path
 	}
 	model := llm.FromEnv()
 	if *offline {
@@ -128,12 +164,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "chat-server: %v\n", err)
 		return 1
 	}
+	s.hosts.AllowAny = *allowRemote
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "chat-server: %v\n", err)
 		return 1
 	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	srv := newHTTPServer(s, readTimeout, idleTimeout)
 	fmt.Fprintf(stdout, "chat-server on http://%s/ (model %s, %s)\n", ln.Addr(), model.Name(), storeName)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -151,6 +188,36 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// defaultDB is the SQLite database unless --db names another: with the
+// demo's, out of the working tree.
+const defaultDB = "~/.burr/chat-server.db"
+
+// How long a client may take: to send a request's headers, to send the
+// whole request (headers and body), and to send the next request on a
+// kept-alive connection.
+const (
+	headerTimeout = 10 * time.Second
+	readTimeout   = 30 * time.Second
+	idleTimeout   = 2 * time.Minute
+)
+
+// newHTTPServer returns the HTTP server for h: a client that sends a
+// request slowly, or keeps a connection open without sending one, is cut
+// off: idleTimeout bounds the wait for the next request on a connection,
+// readTimeout the time to read a whole request, headers and
+// body; net/http lifts it once the body is read to its end (readPrompt
+// reads to the end), so that it does not cut an answer short. There is no
+// write timeout: an answer streams as Server-Sent Events for as long as the
+// model takes.
+func newHTTPServer(h http.Handler, readTimeout, idleTimeout time.Duration) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: min(headerTimeout, readTimeout),
+		ReadTimeout:       readTimeout,
+		IdleTimeout:       idleTimeout,
+	}
+}
+
 // systemPrompt opens every conversation.
 const systemPrompt = "You are a helpful assistant. Answer briefly."
 
@@ -161,6 +228,8 @@ func chatGraph(m llm.Model) (*burr.Graph, error) { return llm.Chatbot(m, systemP
 // server serves the page and the API. It keeps no conversation in memory.
 type server struct {
 	mux     *http.ServeMux
+	handler http.Handler // mux behind the cross-origin protection
+	hosts   hostcheck.Checker
 	graph   *burr.Graph
 	store   burr.Persister
 	streams burrhttp.Streams
@@ -182,10 +251,17 @@ func newServer(store burr.Persister, m llm.Model) (*server, error) {
 	s.mux.HandleFunc("GET /api/chats/{id}", s.conversation)
 	s.mux.HandleFunc("POST /api/chats/{id}/messages", s.message)
 	s.mux.HandleFunc("POST /api/chats/{id}/stop", s.stop)
+	s.handler = http.NewCrossOriginProtection().Handler(s.mux)
 	return s, nil
 }
 
-func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.hosts.AllowedHost(r.Host) {
+		hostcheck.Misdirected(w)
+		return
+	}
+	s.handler.ServeHTTP(w, r)
+}
 
 var validID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
@@ -236,11 +312,9 @@ func (s *server) message(w http.ResponseWriter, r *http.Request) {
 	if !isJSON(w, r) {
 		return
 	}
-	var body struct {
-		Prompt string `json:"prompt"`
-	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&body); err != nil || strings.TrimSpace(body.Prompt) == "" {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": `send {"prompt": "…"} with a non-empty prompt`})
+	prompt, status, problem := readPrompt(w, r)
+	if problem != "" {
+		writeJSON(w, status, map[string]string{"error": problem})
 		return
 	}
 	app, err := s.load(r.Context(), id)
@@ -249,7 +323,7 @@ func (s *server) message(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": internalError})
 		return
 	}
-	if err := s.sse.Stream(w, r, app, burr.HaltAfter("chat"), burr.WithInputs(burr.Inputs{llm.PromptInput: body.Prompt})); err != nil {
+	if err := s.sse.Stream(w, r, app, burr.HaltAfter("chat"), burr.WithInputs(burr.Inputs{llm.PromptInput: prompt})); err != nil {
 		// A client that left or lost a conflict is no fault of the server's.
 		level := slog.LevelError
 		if clientMessage(err) != internalError || errors.Is(err, burr.ErrStreamClosed) || r.Context().Err() != nil {
@@ -257,6 +331,55 @@ func (s *server) message(w http.ResponseWriter, r *http.Request) {
 		}
 		slog.Log(r.Context(), level, "turn did not complete", "app_id", id, "err", err)
 	}
+}
+
+// maxBody is the largest message body, in bytes.
+const maxBody = 64 << 10
+
+// readPrompt reads a message's body, {"prompt": "…"}. When the body will
+// not do, it returns the status and the problem to tell the client.
+func readPrompt(w http.ResponseWriter, r *http.Request) (prompt string, status int, problem string) {
+	const want = `send {"prompt": "…"}`
+	var body struct {
+		Prompt *string `json:"prompt"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	if err := dec.Decode(&body); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		switch {
+		case errors.Is(err, io.EOF):
+			return "", http.StatusBadRequest, "the body is empty: " + want
+		case errors.As(err, &typeErr) && typeErr.Field == "":
+			return "", http.StatusBadRequest, fmt.Sprintf("the body is a JSON %s, not an object: %s", typeErr.Value, want)
+		case errors.As(err, &typeErr):
+			return "", http.StatusBadRequest, fmt.Sprintf("%q is a JSON %s, not a string: %s", typeErr.Field, typeErr.Value, want)
+		}
+		return bodyError(err, fmt.Sprintf("the body is not JSON (%v): %s", err, want))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return bodyError(err, "the body has data after its JSON object: "+want+" alone")
+	}
+	switch {
+	case body.Prompt == nil:
+		return "", http.StatusBadRequest, `the body has no "prompt": ` + want
+	case strings.TrimSpace(*body.Prompt) == "":
+		return "", http.StatusBadRequest, want + " with a non-empty prompt"
+	}
+	return *body.Prompt, 0, ""
+}
+
+// bodyError is the answer to an error reading a body: 413 when it is too
+// large, 408 when it was not sent in time, else 400 with problem.
+func bodyError(err error, problem string) (prompt string, status int, _ string) {
+	var tooBig *http.MaxBytesError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &tooBig):
+		return "", http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d KiB", maxBody>>10)
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return "", http.StatusRequestTimeout, "the body was not sent in time"
+	}
+	return "", http.StatusBadRequest, problem
 }
 
 func (s *server) stop(w http.ResponseWriter, r *http.Request) {

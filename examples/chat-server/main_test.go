@@ -9,8 +9,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -254,7 +257,15 @@ func TestPageAndBadRequests(t *testing.T) {
 		{"GET", "/api/chats/bad%20id", "", "", 400, "conversation id"},
 		{"POST", "/api/chats/x/messages", jsonType, `{"prompt": ""}`, 400, "non-empty prompt"},
 		{"POST", "/api/chats/x/messages", jsonType, `{"prompt": " \n\t "}`, 400, "non-empty prompt"},
-		{"POST", "/api/chats/x/messages", jsonType, `not json`, 400, "non-empty prompt"},
+		{"POST", "/api/chats/x/messages", jsonType, `not json`, 400, "the body is not JSON (invalid character 'o' in literal null"},
+		{"POST", "/api/chats/x/messages", jsonType, ``, 400, "the body is empty"},
+		{"POST", "/api/chats/x/messages", jsonType, `{}`, 400, `the body has no \"prompt\"`},
+		{"POST", "/api/chats/x/messages", jsonType, `{"prompt": 5}`, 400, `\"prompt\" is a JSON number, not a string`},
+		{"POST", "/api/chats/x/messages", jsonType, `["Hi"]`, 400, "the body is a JSON array, not an object"},
+		{"POST", "/api/chats/x/messages", jsonType, `{"prompt": "Hi"} trailing`, 400, "data after its JSON object"},
+		{"POST", "/api/chats/x/messages", jsonType, `{"prompt": "Hi"}{"prompt": "again"}`, 400, "data after its JSON object"},
+		{"POST", "/api/chats/x/messages", jsonType, `{"prompt": "` + strings.Repeat("a", maxBody) + `"}`, 413, "larger than 64 KiB"},
+		{"POST", "/api/chats/x/messages", jsonType, `{"prompt": "Hi"}` + strings.Repeat(" ", maxBody), 413, "larger than 64 KiB"},
 		{"POST", "/api/chats/x/messages", "application/json; charset=utf-8", `{"prompt": " "}`, 400, "non-empty prompt"},
 		{"POST", "/api/chats/x/messages", "text/plain", `{"prompt": "Hi"}`, 415, "Content-Type: application/json"},
 		{"POST", "/api/chats/x/messages", "application/x-www-form-urlencoded", `prompt=Hi`, 415, "Content-Type: application/json"},
@@ -274,7 +285,7 @@ func TestPageAndBadRequests(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != tc.status || !strings.Contains(string(b), tc.want) {
-			t.Errorf("%s %s (%s) %s: %d %s", tc.method, tc.path, tc.ctype, tc.body, resp.StatusCode, b)
+			t.Errorf("%s %s (%s) %.100s: %d %s", tc.method, tc.path, tc.ctype, tc.body, resp.StatusCode, b)
 		}
 	}
 	http.DefaultClient.CloseIdleConnections()
@@ -444,20 +455,69 @@ func TestInternalErrorsAreNotShownToClients(t *testing.T) {
 	http.DefaultClient.CloseIdleConnections()
 }
 
+// lockedBuffer is a bytes.Buffer that run writes while the test reads.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestRunServesUntilCancelled also checks that the default database is
+// kept under ~/.burr, not in the working directory.
 func TestRunServesUntilCancelled(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb bytes.Buffer
+	defer cancel()
+	var out, errb lockedBuffer
 	done := make(chan int)
-	go func() {
-		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "c.db"), "--offline"}, &out, &errb)
-	}()
-	time.Sleep(200 * time.Millisecond)
+	go func() { done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--offline"}, &out, &errb) }()
+	url := regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
+	for deadline := time.Now().Add(time.Minute); url.FindString(out.String()) == ""; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no URL printed\n%s\n%s", out.String(), errb.String())
+		}
+	}
+	say(t, strings.TrimSuffix(url.FindString(out.String()), "/"), newID(), "Hi")
 	cancel()
-	if code := <-done; code != 0 || !strings.Contains(out.String(), "chat-server on http://127.0.0.1:") {
+	db := filepath.Join(home, ".burr", "chat-server.db")
+	if code := <-done; code != 0 || !strings.Contains(out.String(), "SQLite "+db) {
 		t.Errorf("exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
-	out.Reset()
-	if code := run(context.Background(), []string{"-h"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "--postgres DSN") {
-		t.Errorf("-h: %d %s", code, out.String())
+	if _, err := os.Stat(db); err != nil {
+		t.Errorf("the default database: %v", err)
+	}
+	http.DefaultClient.CloseIdleConnections()
+}
+
+func TestRunUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args     []string
+		code     int
+		out, err string
+	}{
+		{[]string{"-h"}, 0, "--postgres DSN", ""},
+		{[]string{"-h"}, 0, "--allow-remote", ""},
+		{[]string{"--nope"}, 2, "", "chat-server: flag provided but not defined: -nope\nrun 'chat-server -h' for usage\n"},
+		{[]string{"extra"}, 2, "", `unexpected argument "extra"`},
+		{[]string{"--addr", "0.0.0.0:0"}, 2, "", "pass --allow-remote"},
+		{[]string{"--addr", ":8080"}, 2, "", "non-loopback"},
+		{[]string{"--addr", "nonsense"}, 2, "", "--addr"},
+	} {
+		var out, errb lockedBuffer
+		if code := run(context.Background(), tc.args, &out, &errb); code != tc.code || !strings.Contains(out.String(), tc.out) || !strings.Contains(errb.String(), tc.err) {
+			t.Errorf("chat-server %v: exit %d\nstdout:\n%s\nstderr:\n%s", tc.args, code, out.String(), errb.String())
+		}
 	}
 }
