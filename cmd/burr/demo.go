@@ -74,7 +74,7 @@ type demo struct {
 	stdout     io.Writer
 	stderr     io.Writer
 	interrupts <-chan os.Signal // Ctrl-C as a signal
-	keys       chan struct{}    // Ctrl-C typed at the prompt (see promptKeys)
+	keys       chan struct{}    // Ctrl-C typed at the prompt (see ttyModes)
 
 	model   llm.Model
 	graph   *burr.Graph
@@ -161,9 +161,9 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 	}
 
-	var keys *promptKeys
+	var tty *ttyModes
 	if f, ok := stdin.(*os.File); ok && isTerminal(f) {
-		keys = newPromptKeys(f)
+		tty = newTTYModes(f)
 	}
 	interactive := isTerminal(stdin)
 	describe := m.Name()
@@ -185,7 +185,7 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		d.replay()
 	}
 
-	code := d.loop(ctx, stdin, interactive, keys)
+	code := d.loop(ctx, stdin, interactive, tty)
 	if d.said() {
 		id := d.app.Ref().AppID
 		resumeArgs := []string{"demo", "--resume", id}
@@ -263,7 +263,7 @@ func (d *demo) replay() {
 // maxLine is the longest message the demo reads, in bytes.
 const maxLine = 16 << 20
 
-// ctrlC is the byte Ctrl-C types when it is input (see promptKeys).
+// ctrlC is the byte Ctrl-C types when it is input (see ttyModes).
 const ctrlC = 3
 
 // scanInput splits input into lines like bufio.ScanLines, and also ends a
@@ -276,26 +276,26 @@ func scanInput(data []byte, atEOF bool) (advance int, token []byte, err error) {
 }
 
 // loop reads one message per line and answers each, until the end of the
-// input or Ctrl-C at the prompt. It returns the exit code. keys, when not
-// nil, turns Ctrl-C into input while the prompt waits.
-func (d *demo) loop(ctx context.Context, stdin io.Reader, interactive bool, keys *promptKeys) int {
+// input or Ctrl-C at the prompt. It returns the exit code. tty, when not
+// nil, sets the terminal's modes: Ctrl-C is input while the prompt waits.
+func (d *demo) loop(ctx context.Context, stdin io.Reader, interactive bool, tty *ttyModes) int {
 	lines := make(chan string)
 	readErr := make(chan error, 1) // sent before lines is closed
 	left := make(chan struct{})
 	defer close(left)
-	defer keys.restore()
+	defer tty.restore()
 	go func() {
 		// Reading blocks: this goroutine ends at the end of the input, or
 		// with the process when the user quits at the prompt.
 		defer close(lines)
 		sc := bufio.NewScanner(stdin)
 		sc.Buffer(make([]byte, 0, 64<<10), maxLine)
-		if keys != nil {
+		if tty != nil {
 			sc.Split(scanInput)
 		}
 		for sc.Scan() {
 			line := sc.Text()
-			if keys != nil && strings.HasSuffix(line, "\x03") {
+			if tty != nil && strings.HasSuffix(line, "\x03") {
 				select { // what was typed before Ctrl-C is dropped
 				case d.keys <- struct{}{}:
 				default: // enough Ctrl-Cs are waiting already
@@ -312,7 +312,7 @@ func (d *demo) loop(ctx context.Context, stdin io.Reader, interactive bool, keys
 	}()
 	failed := false
 	for {
-		keys.atPrompt()
+		tty.atPrompt()
 		if interactive {
 			fmt.Fprint(d.stdout, "> ")
 		}
@@ -329,7 +329,7 @@ func (d *demo) loop(ctx context.Context, stdin io.Reader, interactive bool, keys
 		case <-ctx.Done():
 			return 1
 		}
-		keys.restore()
+		tty.answering()
 		if !ok {
 			if interactive {
 				fmt.Fprintln(d.stdout)
