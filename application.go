@@ -27,6 +27,8 @@ type Application struct {
 	entry     int
 	hooks     hookSet
 	persister Saver
+	claimer   Claimer       // claims each step first (WithClaims); nil without
+	claimTTL  time.Duration // how long a claim lasts
 	parent    *StepRef
 	spawning  *StepRef
 	inherit   []Inheritable // hooks passed on to children
@@ -108,6 +110,10 @@ func New(ctx context.Context, opts ...Option) (*Application, error) {
 	}
 	app := &Application{graph: g, ref: c.ref, persister: c.persister, spawning: c.spawningParent, cur: -1,
 		executor: c.executor, limit: c.limit}
+	var err error
+	if app.claimer, app.claimTTL, err = c.claimer(); err != nil {
+		return nil, err
+	}
 	for _, h := range c.hooks {
 		if h == nil {
 			return nil, errors.New("burr: WithHooks: nil hook")
@@ -328,6 +334,11 @@ func (app *Application) runStep(ctx context.Context, i int, given Inputs) (Resul
 	before, seq := app.nextStepState()
 	if seq < 0 {
 		return nil, app.sequenceOverflow(a)
+	}
+	if app.claimer != nil {
+		if err := app.claim(ctx, seq, a); err != nil {
+			return nil, err
+		}
 	}
 	sc := &stepContext{Context: ctx, app: app, seq: seq, action: a, attempt: 1}
 	app.takeRouted(sc, i)

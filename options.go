@@ -3,6 +3,7 @@ package burr
 import (
 	"fmt"
 	"reflect"
+	"time"
 )
 
 // Option configures an [Application] built with [New]. The options are the
@@ -29,6 +30,8 @@ type config struct {
 	seqSet         bool
 	hooks          []any
 	persister      Saver
+	claimTTL       time.Duration
+	claimSet       bool
 	init           *initConfig
 	interrupted    *Interrupt // set by initialize when the loaded record was interrupted
 	spawningParent *StepRef

@@ -56,8 +56,9 @@ type AppLister interface {
 // Persister is a [Saver], [Loader] and [AppLister]: a complete state store.
 //
 // A persister may have optional capabilities, found by type assertion as in
-// database/sql/driver: an [Initializer] has a schema to create, and an
-// [io.Closer] holds resources to release. Every backend in this module checks
+// database/sql/driver: an [Initializer] has a schema to create, a [Claimer]
+// can reserve a step before it runs, and an [io.Closer] holds resources to
+// release. Every backend in this module checks
 // at compile time which ones it has.
 type Persister interface {
 	Saver
@@ -73,6 +74,27 @@ type Initializer interface {
 	Initialize(ctx context.Context) error
 	// Initialized reports whether Initialize has nothing left to do.
 	Initialized(ctx context.Context) (bool, error)
+}
+
+// Claimer is a persister that can reserve a step before it runs, so that of
+// several servers about to run the same step of one application (two turns
+// of a conversation sent at once) only one runs it: the others learn it
+// before they call a model, rather than when they save. [WithClaims] makes
+// every step of an application claim its sequence id first.
+//
+// Claims are advisory: they save work, while [Saver]'s conflict check keeps
+// the store correct. A claim that expired while its step still ran lets
+// another writer claim the step too, and the second to save gets
+// [ErrConflict] as without claims.
+type Claimer interface {
+	// Claim reserves step at (at.SequenceID is 0 or more) for ttl. It fails
+	// with an error wrapping [ErrConflict] when a record of that step is
+	// saved, or when a claim of that step or of a later step of the same
+	// application has not expired. An application holds one claim at a time:
+	// a successful claim replaces its earlier claims, expired or not, so a
+	// saved step's claim is superseded by the next step's and old claims cost
+	// nothing to clean.
+	Claim(ctx context.Context, at StepRef, ttl time.Duration) error
 }
 
 // save writes the record of step seq: the action a, and the state the step

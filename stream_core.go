@@ -468,6 +468,11 @@ func (app *Application) startStream(ctx context.Context, i int, given Inputs, m 
 	if seq < 0 {
 		return nil, app.sequenceOverflow(a)
 	}
+	if app.claimer != nil {
+		if err := app.claim(ctx, seq, a); err != nil {
+			return nil, err
+		}
+	}
 	actx, cancel := context.WithCancelCause(ctx)
 	s := &streamCore{app: app, action: a, idx: i, cancel: cancel, parent: ctx, before: before, in: in,
 		start: time.Now(), owns: owns, method: m, done: make(chan struct{})}

@@ -29,11 +29,23 @@ import (
 // it was saved changes the stored record too (the database backends store a
 // copy, as JSON).
 //
+// It is a [burr.Claimer]: an application's claim ([burr.WithClaims]) is kept
+// beside its records, one per application, and expires by the persister's
+// clock ([WithClock]).
+//
 // The zero Persister is empty and ready to use.
 type Persister struct {
-	mu    sync.RWMutex
-	parts map[string]*partition
-	clock int64 // orders saves for ListAppIDs; guarded by mu
+	mu     sync.RWMutex
+	parts  map[string]*partition
+	clock  int64 // orders saves for ListAppIDs; guarded by mu
+	claims map[burr.AppRef]claim
+	now    func() time.Time // nil for time.Now
+}
+
+// claim is an application's claim of a step.
+type claim struct {
+	seq     int
+	expires time.Time
 }
 
 type partition struct {
@@ -46,10 +58,26 @@ type app struct {
 	lastSave int64 // clock of the app's last save
 }
 
-// New returns an empty Persister.
-func New() *Persister { return &Persister{} }
+// Option configures a Persister.
+type Option func(*Persister)
 
-var _ burr.Persister = (*Persister)(nil)
+// WithClock makes claims expire by now instead of time.Now: to test what
+// happens when a claim expires without waiting for it.
+func WithClock(now func() time.Time) Option { return func(p *Persister) { p.now = now } }
+
+// New returns an empty Persister.
+func New(opts ...Option) *Persister {
+	p := &Persister{}
+	for _, o := range opts {
+		o(p)
+	}
+	return p
+}
+
+var (
+	_ burr.Persister = (*Persister)(nil)
+	_ burr.Claimer   = (*Persister)(nil)
+)
 
 // Save stores r. CreatedAt is set to the current time when it is zero.
 func (p *Persister) Save(ctx context.Context, r burr.Record) error {
@@ -81,6 +109,51 @@ func (p *Persister) Save(ctx context.Context, r burr.Record) error {
 	a.latest = max(a.latest, r.SequenceID)
 	p.clock++
 	a.lastSave = p.clock
+	return nil
+}
+
+// Claim reserves step at for ttl: it fails with an error wrapping
+// [burr.ErrConflict] when the step is saved or when the application's claim
+// of it or of a later step has not expired; otherwise the claim replaces the
+// application's earlier one.
+func (p *Persister) Claim(ctx context.Context, at burr.StepRef, ttl time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := checkClaim(at, ttl); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if p.now != nil {
+		now = p.now()
+	}
+	if part := p.parts[at.PartitionKey]; part != nil {
+		if a := part.apps[at.AppID]; a != nil {
+			if _, saved := a.records[at.SequenceID]; saved {
+				return fmt.Errorf("memory: app %q (partition %q) sequence id %d is saved: %w", at.AppID, at.PartitionKey, at.SequenceID, burr.ErrConflict)
+			}
+		}
+	}
+	if c, ok := p.claims[at.AppRef]; ok && c.seq >= at.SequenceID && now.Before(c.expires) {
+		return fmt.Errorf("memory: app %q (partition %q) sequence id %d: sequence id %d is claimed until %s: %w",
+			at.AppID, at.PartitionKey, at.SequenceID, c.seq, c.expires.Format(time.RFC3339Nano), burr.ErrConflict)
+	}
+	if p.claims == nil {
+		p.claims = make(map[burr.AppRef]claim)
+	}
+	p.claims[at.AppRef] = claim{seq: at.SequenceID, expires: now.Add(ttl)}
+	return nil
+}
+
+func checkClaim(at burr.StepRef, ttl time.Duration) error {
+	if at.SequenceID < 0 {
+		return fmt.Errorf("memory: claiming app %q (partition %q): sequence id %d is not a step", at.AppID, at.PartitionKey, at.SequenceID)
+	}
+	if ttl <= 0 {
+		return fmt.Errorf("memory: claiming app %q (partition %q) sequence id %d: the ttl %v is not positive", at.AppID, at.PartitionKey, at.SequenceID, ttl)
+	}
 	return nil
 }
 

@@ -39,7 +39,12 @@ import (
 // included, most recent first; [burr.ErrConflict] for a second Save of a
 // sequence id, with nothing overwritten; concurrent saves; failed records; and
 // an Application saving, resuming, retrying a failed step, forking and
-// restarting through the persister.
+// restarting through the persister. For a persister that is a [burr.Claimer]
+// it checks claims too (they are skipped for one that is not): a live claim
+// keeps others from the step and from earlier ones; a saved step cannot be
+// claimed; a later claim replaces an application's earlier one; concurrent
+// claimers, one winner; an expired claim no longer counts; and Applications
+// with [burr.WithClaims] (see [RunSharedClaims]).
 func Run(t *testing.T, newPersister func(t *testing.T) burr.Persister) {
 	t.Helper()
 	tests := []struct {
@@ -61,6 +66,16 @@ func Run(t *testing.T, newPersister func(t *testing.T) burr.Persister) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, newPersister(t))
+		})
+	}
+	for _, tc := range claimChecks {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPersister(t)
+			c, ok := p.(burr.Claimer)
+			if !ok {
+				t.Skipf("%T is not a burr.Claimer", p)
+			}
+			tc.fn(t, p, c)
 		})
 	}
 }
