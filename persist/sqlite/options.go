@@ -39,10 +39,11 @@ type options struct {
 	table       string
 	sync        Synchronous
 	busyTimeout time.Duration
+	now         func() time.Time
 }
 
 func defaultOptions() options {
-	return options{table: DefaultTable, sync: SyncFull, busyTimeout: 10 * time.Second}
+	return options{table: DefaultTable, sync: SyncFull, busyTimeout: 10 * time.Second, now: time.Now}
 }
 
 // DefaultTable is the table Python Burr's SQLitePersister uses by default.
@@ -60,6 +61,11 @@ func WithSynchronous(s Synchronous) Option { return func(o *options) { o.sync = 
 // busy_timeout). The default is 10 seconds.
 func WithBusyTimeout(d time.Duration) Option { return func(o *options) { o.busyTimeout = d } }
 
+// WithClock makes claims ([Persister.Claim]) expire by now instead of
+// time.Now: to test what happens when a claim expires without waiting for it.
+// Every process sharing the database must use the same clock.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func (o *options) check() error {
@@ -68,6 +74,9 @@ func (o *options) check() error {
 	}
 	if o.sync != SyncFull && o.sync != SyncNormal {
 		return fmt.Errorf("sqlite: unknown synchronous mode %v", o.sync)
+	}
+	if o.now == nil {
+		return fmt.Errorf("sqlite: WithClock(nil): a clock is needed")
 	}
 	if o.busyTimeout < 0 {
 		return fmt.Errorf("sqlite: negative busy timeout %v", o.busyTimeout)

@@ -13,6 +13,17 @@
 // holds one connection pool, writes one at a time, and waits (see
 // [WithBusyTimeout]) when another process holds the write lock.
 //
+// # Claims
+//
+// The persister is a [burr.Claimer] ([burr.WithClaims]). Claims are kept in a
+// second table beside Burr's, named after it with the suffix "_claims"
+// (burr_state_claims by default), which [Persister.Initialize] creates; Burr's
+// own table is not changed. It has one row per application — partition_key,
+// app_id, the claimed sequence_id, and expires_at in Unix milliseconds — which
+// the application's next claim replaces, so it never grows beyond the number
+// of applications that claimed. Python Burr ignores it. A claim is a write,
+// like a save, and costs about as much (see the benchmarks).
+//
 // # Opening
 //
 // Like every backend of this module, it follows one rule for construction:
@@ -57,6 +68,8 @@ type Persister struct {
 	buf   []byte    // compact JSON of the state being saved
 	pybuf []byte    // the same in Python's json.dumps style
 	args  [6]driver.NamedValue
+
+	claims *claimStmts // prepared on the first Claim; guarded by mu
 	// boxed keeps the last partition key, app id and position converted to
 	// driver values: an application saves the same ones step after step, and
 	// reusing them saves an allocation each.
@@ -171,6 +184,7 @@ func (p *Persister) Close() error {
 	if p.w == nil {
 		return nil
 	}
+	p.closeClaims()
 	if st := p.stmts.Swap(nil); st != nil {
 		p.w.Raw(func(any) error { return st.insert.Close() })
 		st.latest.Close()

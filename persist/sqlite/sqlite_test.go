@@ -50,6 +50,7 @@ func TestConformance(t *testing.T) {
 func TestSharedFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "burr.db")
 	persisttest.RunShared(t, open(t, path), open(t, path))
+	persisttest.RunSharedClaims(t, open(t, path), open(t, path))
 }
 
 // rawDB opens the file with plain SQL, as Python's sqlite3 module would.
@@ -353,7 +354,7 @@ func TestNotInitialized(t *testing.T) {
 }
 
 func TestBadOptions(t *testing.T) {
-	for _, bad := range []sqlite.Option{sqlite.WithTable("x; DROP TABLE y"), sqlite.WithSynchronous(7), sqlite.WithBusyTimeout(-1)} {
+	for _, bad := range []sqlite.Option{sqlite.WithTable("x; DROP TABLE y"), sqlite.WithSynchronous(7), sqlite.WithBusyTimeout(-1), sqlite.WithClock(nil)} {
 		if p, err := sqlite.Open(t.Context(), ":memory:", bad); err == nil {
 			p.Close()
 			t.Errorf("Open with a bad option succeeded")
