@@ -80,7 +80,7 @@ func backends(b *testing.B) []struct {
 				b.Fatal(err)
 			}
 			b.Cleanup(func() {
-				p.Pool().Exec(context.Background(), "DROP TABLE "+table)
+				p.Pool().Exec(context.Background(), "DROP TABLE "+table+", "+table+"_claims")
 				p.Close()
 			})
 			return p

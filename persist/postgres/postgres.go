@@ -10,6 +10,15 @@
 //   - a state_keys column holding the state's key order, which JSONB does not
 //     keep. Rows without it (written by Python Burr) load in JSONB's order.
 //
+// It is a [burr.Claimer] ([burr.WithClaims]): claims are kept in a second
+// table, named after the first with the suffix "_claims" (burr_state_claims by
+// default), which [Persister.Initialize] creates; Burr's own table is not
+// changed. It has one row per application — partition_key, app_id, the
+// claimed sequence_id and expires_at — which the application's next claim
+// replaces, so it never grows beyond the number of applications that claimed.
+// Claims expire by the database server's clock, which every server of a fleet
+// shares. Python Burr ignores the table.
+//
 // JSONB has two limits the other backends do not: a string holding the NUL
 // character cannot be stored (the save fails), and a whole-number float of 1e16
 // or more comes back as an integer (a [burr.Key] of float64 reads it back as a
@@ -69,6 +78,7 @@ type Persister struct {
 
 type queries struct {
 	insert, latest, exact, list string
+	claim, holder               string
 }
 
 // maxTable is the longest table name whose index names fit PostgreSQL's
@@ -105,6 +115,15 @@ WHERE partition_key = $1 AND app_id = $2 ORDER BY sequence_id DESC LIMIT 1`, t),
 WHERE partition_key = $1 AND app_id = $2 AND sequence_id = $3 LIMIT 1`, t),
 		list: fmt.Sprintf(`SELECT app_id FROM %s WHERE partition_key = $1
 GROUP BY app_id ORDER BY max(created_at) DESC, app_id`, t),
+		// The claim is taken unless the step is saved or the application's
+		// claim of it or of a later step lives: the row is inserted, or
+		// replaced, or nothing changes.
+		claim: fmt.Sprintf(`INSERT INTO %[1]s_claims AS c (partition_key, app_id, sequence_id, expires_at)
+SELECT $1, $2, $3, now() + $4::bigint * interval '1 millisecond'
+WHERE NOT EXISTS (SELECT 1 FROM %[1]s WHERE partition_key = $1 AND app_id = $2 AND sequence_id = $3)
+ON CONFLICT (partition_key, app_id) DO UPDATE SET sequence_id = excluded.sequence_id, expires_at = excluded.expires_at
+WHERE c.sequence_id < excluded.sequence_id OR c.expires_at <= now()`, t),
+		holder: fmt.Sprintf(`SELECT sequence_id, expires_at, expires_at > now() FROM %s_claims WHERE partition_key = $1 AND app_id = $2`, t),
 	}}, nil
 }
 
@@ -132,6 +151,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Persister, error) {
 var (
 	_ burr.Persister   = (*Persister)(nil)
 	_ burr.Initializer = (*Persister)(nil)
+	_ burr.Claimer     = (*Persister)(nil)
 	_ io.Closer        = (*Persister)(nil)
 )
 
@@ -147,8 +167,9 @@ func (p *Persister) Close() error {
 	return nil
 }
 
-// Initialize creates the table and its indexes when they do not exist, and
-// adds the state_keys column to a table Python Burr created. Servers starting
+// Initialize creates the table and its indexes, and the claims table, when
+// they do not exist, and adds the state_keys column to a table Python Burr
+// created. Servers starting
 // at once may all call it: they take turns under an advisory lock.
 func (p *Persister) Initialize(ctx context.Context) error {
 	t := p.table
@@ -166,6 +187,13 @@ func (p *Persister) Initialize(ctx context.Context) error {
 		fmt.Sprintf(`ALTER TABLE %s ADD COLUMN IF NOT EXISTS state_keys TEXT[]`, t),
 		fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %[1]s_created_at_index ON %[1]s (created_at)`, t),
 		fmt.Sprintf(`CREATE UNIQUE INDEX IF NOT EXISTS %[1]s_sequence_id_index ON %[1]s (partition_key, app_id, sequence_id)`, t),
+		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s_claims (
+    partition_key TEXT NOT NULL,
+    app_id TEXT NOT NULL,
+    sequence_id INTEGER NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (partition_key, app_id)
+)`, t),
 	}
 	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "burr-init:"+t); err != nil {
@@ -186,13 +214,13 @@ func (p *Persister) Initialize(ctx context.Context) error {
 
 // Initialized reports whether the table exists with the state_keys column and
 // the unique index on (partition key, app id, sequence id) that detects
-// conflicting writers; a table Python Burr created lacks both until
-// Initialize adds them.
+// conflicting writers, and the claims table beside it; a table Python Burr
+// created lacks them until Initialize adds them.
 func (p *Persister) Initialized(ctx context.Context) (bool, error) {
 	var ok bool
-	err := p.pool.QueryRow(ctx, `SELECT to_regclass($2) IS NOT NULL AND EXISTS (
+	err := p.pool.QueryRow(ctx, `SELECT to_regclass($2) IS NOT NULL AND to_regclass($3) IS NOT NULL AND EXISTS (
     SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'state_keys' AND NOT attisdropped)`,
-		p.table, p.table+"_sequence_id_index").Scan(&ok)
+		p.table, p.table+"_sequence_id_index", p.table+"_claims").Scan(&ok)
 	if err != nil {
 		return false, fmt.Errorf("postgres: checking for table %q: %w", p.table, err)
 	}
@@ -217,6 +245,38 @@ func (p *Persister) Save(ctx context.Context, r burr.Record) error {
 		return fmt.Errorf("postgres: app %q (partition %q) sequence id %d: %w", r.AppID, r.PartitionKey, r.SequenceID, burr.ErrConflict)
 	}
 	return nil
+}
+
+// Claim reserves step at for ttl (rounded up to a millisecond), for
+// [burr.WithClaims]. It fails with an error wrapping [burr.ErrConflict] when
+// the step is saved, or when the application's claim of it or of a later
+// step has not expired by the database's clock; otherwise the claim replaces
+// the application's earlier one. It is one statement.
+func (p *Persister) Claim(ctx context.Context, at burr.StepRef, ttl time.Duration) error {
+	if at.SequenceID < 0 {
+		return fmt.Errorf("postgres: claiming app %q (partition %q): sequence id %d is not a step", at.AppID, at.PartitionKey, at.SequenceID)
+	}
+	if ttl <= 0 {
+		return fmt.Errorf("postgres: claiming app %q (partition %q) sequence id %d: the ttl %v is not positive", at.AppID, at.PartitionKey, at.SequenceID, ttl)
+	}
+	ms := (ttl + time.Millisecond - 1).Milliseconds()
+	tag, err := p.pool.Exec(ctx, p.sql.claim, at.PartitionKey, at.AppID, at.SequenceID, ms)
+	if err != nil {
+		return fmt.Errorf("postgres: claiming app %q (partition %q) sequence id %d: %w", at.AppID, at.PartitionKey, at.SequenceID, err)
+	}
+	if tag.RowsAffected() > 0 {
+		return nil
+	}
+	// Lost: say to what, when the claim that won can still be read.
+	var seq int
+	var until time.Time
+	var live bool
+	err = p.pool.QueryRow(ctx, p.sql.holder, at.PartitionKey, at.AppID).Scan(&seq, &until, &live)
+	if err == nil && live && seq >= at.SequenceID {
+		return fmt.Errorf("postgres: app %q (partition %q) sequence id %d: sequence id %d is claimed until %s: %w",
+			at.AppID, at.PartitionKey, at.SequenceID, seq, until.UTC().Format(time.RFC3339Nano), burr.ErrConflict)
+	}
+	return fmt.Errorf("postgres: app %q (partition %q) sequence id %d is saved: %w", at.AppID, at.PartitionKey, at.SequenceID, burr.ErrConflict)
 }
 
 // Load returns the record of step at, or the one with the highest sequence id

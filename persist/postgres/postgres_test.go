@@ -41,7 +41,7 @@ func newTable(t *testing.T) string {
 			return
 		}
 		defer pool.Close()
-		if _, err := pool.Exec(context.Background(), "DROP TABLE IF EXISTS "+name); err != nil {
+		if _, err := pool.Exec(context.Background(), "DROP TABLE IF EXISTS "+name+", "+name+"_claims"); err != nil {
 			t.Error(err)
 		}
 	})
@@ -68,6 +68,7 @@ func TestConformance(t *testing.T) {
 func TestFleet(t *testing.T) {
 	table := newTable(t)
 	persisttest.RunShared(t, open(t, table), open(t, table))
+	persisttest.RunSharedClaims(t, open(t, table), open(t, table))
 }
 
 // Servers starting at once all initialise the table.
