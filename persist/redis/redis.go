@@ -8,6 +8,7 @@
 //	burr:{pk:<pk>}:apps                   sorted set: app id → time of its last save
 //	burr:{pk:<pk>}:app:<app>:seqs         sorted set: the app's sequence ids
 //	burr:{pk:<pk>}:app:<app>:seq:<n>      hash: position, status, state, created_at
+//	burr:{pk:<pk>}:app:<app>:claim        string: the sequence id the app claimed, expiring (burr.Claimer)
 //
 // state is the state's JSON (key order kept); created_at is the Redis server's
 // clock at the save, in microseconds since the Unix epoch. In pk and app the
@@ -18,6 +19,13 @@
 // A save is one Lua script, atomic on the server: it writes the hash only if
 // it does not exist (otherwise the second writer gets [burr.ErrConflict] and
 // nothing changes), then indexes it in both sorted sets.
+//
+// It is a [burr.Claimer] ([burr.WithClaims]): an application's claim is one
+// key holding the claimed sequence id, set with an expiry (PX) by a Lua script
+// that first checks that the step is not saved and that no live claim holds
+// it or a later step; the next claim overwrites it, and Redis deletes it when
+// it expires, so claims need no cleaning. They expire by the Redis server's
+// clock.
 //
 // All methods are safe for concurrent use.
 //
@@ -76,7 +84,10 @@ func New(rdb goredis.UniversalClient, opts ...Option) (*Persister, error) {
 	return p, nil
 }
 
-var _ burr.Persister = (*Persister)(nil)
+var (
+	_ burr.Persister = (*Persister)(nil)
+	_ burr.Claimer   = (*Persister)(nil)
+)
 
 var keyEscaper = strings.NewReplacer("%", "%25", ":", "%3A", "{", "%7B", "}", "%7D")
 
@@ -121,6 +132,51 @@ func (p *Persister) Save(ctx context.Context, r burr.Record) error {
 		return fmt.Errorf("redis: app %q (partition %q) sequence id %d: %w", r.AppID, r.PartitionKey, r.SequenceID, burr.ErrConflict)
 	}
 	return nil
+}
+
+// claimScript claims a step unless it is saved or a live claim holds it or a
+// later step. It returns {1} when claimed, {0} when the step is saved, {2,
+// claimed sequence id, milliseconds left} when a live claim holds it.
+// KEYS: the step's record hash, the app's claim. ARGV: sequence id, ttl in ms.
+var claimScript = goredis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
+local cur = redis.call('GET', KEYS[2])
+if cur and tonumber(cur) >= tonumber(ARGV[1]) then
+	return {2, tonumber(cur), redis.call('PTTL', KEYS[2])}
+end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+return {1}
+`)
+
+// Claim reserves step at for ttl (rounded up to a millisecond), for
+// [burr.WithClaims]. It fails with an error wrapping [burr.ErrConflict] when
+// the step is saved, or when the application's claim of it or of a later
+// step has not expired; otherwise the claim replaces the application's
+// earlier one. It is one script, atomic on the server.
+func (p *Persister) Claim(ctx context.Context, at burr.StepRef, ttl time.Duration) error {
+	if at.SequenceID < 0 {
+		return fmt.Errorf("redis: claiming app %q (partition %q): sequence id %d is not a step", at.AppID, at.PartitionKey, at.SequenceID)
+	}
+	if ttl <= 0 {
+		return fmt.Errorf("redis: claiming app %q (partition %q) sequence id %d: the ttl %v is not positive", at.AppID, at.PartitionKey, at.SequenceID, ttl)
+	}
+	app := p.appKey(at.PartitionKey, at.AppID)
+	ms := (ttl + time.Millisecond - 1).Milliseconds()
+	res, err := claimScript.Run(ctx, p.rdb, []string{recordKey(app, at.SequenceID), app + ":claim"}, at.SequenceID, ms).Int64Slice()
+	if err == nil && len(res) == 0 {
+		err = errors.New("the claim script returned nothing")
+	}
+	if err != nil {
+		return fmt.Errorf("redis: claiming app %q (partition %q) sequence id %d: %w", at.AppID, at.PartitionKey, at.SequenceID, err)
+	}
+	switch {
+	case res[0] == 1:
+		return nil
+	case res[0] == 2 && len(res) == 3:
+		return fmt.Errorf("redis: app %q (partition %q) sequence id %d: sequence id %d is claimed until %s: %w", at.AppID, at.PartitionKey,
+			at.SequenceID, res[1], time.Now().Add(time.Duration(res[2])*time.Millisecond).UTC().Format(time.RFC3339Nano), burr.ErrConflict)
+	}
+	return fmt.Errorf("redis: app %q (partition %q) sequence id %d is saved: %w", at.AppID, at.PartitionKey, at.SequenceID, burr.ErrConflict)
 }
 
 // Load returns the record of step at, or the one with the highest sequence id

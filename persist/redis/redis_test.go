@@ -75,6 +75,7 @@ func TestConformance(t *testing.T) {
 func TestFleet(t *testing.T) {
 	prefix := newPrefix(t)
 	persisttest.RunShared(t, open(t, client(t), prefix), open(t, client(t), prefix))
+	persisttest.RunSharedClaims(t, open(t, client(t), prefix), open(t, client(t), prefix))
 }
 
 func TestKeyLayout(t *testing.T) {
@@ -118,6 +119,14 @@ func TestKeyLayout(t *testing.T) {
 		if got := rdb.Type(ctx, key).Val(); got != typ {
 			t.Errorf("TYPE %s = %q, want %q", key, got, typ)
 		}
+	}
+	// A claim is a string holding the sequence id, expiring.
+	if err := p.Claim(ctx, burr.AppRef{AppID: "c", PartitionKey: "a:b"}.At(1), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	claim := prefix + ":{pk:a%3Ab}:app:c:claim"
+	if v, ttl := rdb.Get(ctx, claim).Val(), rdb.PTTL(ctx, claim).Val(); v != "1" || ttl <= 0 || ttl > time.Hour {
+		t.Errorf("claim key %s = %q with ttl %v, want \"1\" expiring within the hour", claim, v, ttl)
 	}
 	h := rdb.HGetAll(ctx, prefix+":{pk:a%3Ab}:app:c:seq:0").Val()
 	if h["state"] != `{"who":"a:b|c"}` || h["status"] != "completed" || h["created_at"] == "" {
