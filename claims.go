@@ -23,7 +23,7 @@ import (
 //
 // A claim lasts ttl, so that a server that crashed holding one delays the
 // application's next step by ttl at most. Choose a ttl longer than a step
-// takes (the model's timeout): a step still running when its claim expires
+// takes with its retries ([Retry]) and timeouts: a step still running when its claim expires
 // can be claimed and run by another writer, and the second one to save gets
 // ErrConflict, as without claims.
 //

@@ -118,7 +118,10 @@
 // [WithInitializeFrom] resumes an application from saved state or forks one
 // ([ForkFrom]); the persist packages provide SQLite, PostgreSQL, Redis and an
 // in-memory store, and the tracking package writes Burr's run logs for the
-// web UI (and loads them back).
+// web UI (and loads them back). Servers sharing a store cannot overwrite each
+// other's steps: the second to save a sequence id gets [ErrConflict]. With
+// [WithClaims] each step first claims its sequence id from the store (a
+// [Claimer]), so the loser learns it before its action calls a model.
 //
 // # Concurrency and errors
 //

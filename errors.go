@@ -23,7 +23,8 @@ var (
 	// ErrNotFound is returned by a [Loader] that has no record for the request.
 	ErrNotFound = errors.New("burr: no persisted state found")
 	// ErrConflict is returned by a [Saver] when a record for the same partition
-	// key, app id and sequence id already exists: another writer got there first.
+	// key, app id and sequence id already exists, and by a [Claimer] when the
+	// step is saved or claimed: another writer got there first.
 	ErrConflict = errors.New("burr: a record with this sequence id already exists")
 	// ErrEndOfGraph is returned when a run that must reach a named action runs
 	// out of transitions first.

@@ -180,12 +180,12 @@ func testClaimApplication(t *testing.T, p burr.Persister, _ burr.Claimer) {
 	RunSharedClaims(t, p, p)
 }
 
-// RunSharedClaims checks burr.WithClaims with two persisters over the same
+// RunSharedClaims checks [burr.WithClaims] with two persisters over the same
 // storage, as two servers would have: while one Application runs a step,
 // another with the same app id that tries the same step fails with
-// burr.ErrConflict before its action runs, and is stale afterwards; claims do
-// not keep an Application from running its own next steps. a and b may be
-// the same persister; both must be burr.Claimers.
+// [burr.ErrConflict] before its action runs, and is stale afterwards; claims
+// do not keep an Application from running its own next steps. a and b may be
+// the same persister; both must be [burr.Claimer]s.
 func RunSharedClaims(t *testing.T, a, b burr.Persister) {
 	t.Helper()
 	const pk = "fleet"
