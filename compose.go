@@ -8,8 +8,8 @@ import (
 // JoinGraphs returns one graph holding the actions and transitions of every
 // graph, in order, followed by transitions — typically the ones that connect
 // the graphs (Burr's GraphBuilder.with_graph). An action shared by several of
-// the graphs (the same *Action) is included once; two different actions with
-// one name are an error, as in NewGraph.
+// the graphs (the same [*Action]) is included once; two different actions with
+// one name are an error, as in [NewGraph].
 func JoinGraphs(graphs []*Graph, transitions ...Transition) (*Graph, error) {
 	var actions []*Action
 	var all []Transition
@@ -30,10 +30,10 @@ func JoinGraphs(graphs []*Graph, transitions ...Transition) (*Graph, error) {
 }
 
 // NewGraphAction returns an action that runs sub as a child application (as
-// RunChild does) and takes its result back: the child starts from the
+// [RunChild] does) and takes its result back: the child starts from the
 // action's state, receives the action's declared inputs, and runs to the end
 // of sub; the action's result is the result of the child's last step, and
-// the keys declared with Writes are copied from the child's final state into
+// the keys declared with [Writes] are copied from the child's final state into
 // the parent's. A graph so becomes one step of another, with its own app id,
 // steps, tracking and saved state.
 func NewGraphAction(name string, sub *Subgraph, opts ...ActionOption) *Action {

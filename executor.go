@@ -9,14 +9,14 @@ import (
 )
 
 // DefaultMaxConcurrency is how many children of one fan-out run at once
-// unless the action (MaxConcurrency) or the application (WithMaxConcurrency)
+// unless the action ([MaxConcurrency]) or the application ([WithMaxConcurrency])
 // says otherwise. It does not depend on the number of CPUs on purpose:
 // children usually wait on models and services rather than compute, and a
 // fan-out should behave the same on a laptop and on a large server.
 const DefaultMaxConcurrency = 16
 
-// Executor runs the children of a fan-out (RunChildren and the parallel
-// actions). The default, DefaultExecutor, runs them in this process on a
+// Executor runs the children of a fan-out ([RunChildren] and the parallel
+// actions). The default, [DefaultExecutor], runs them in this process on a
 // bounded set of goroutines.
 //
 // Execute calls run(i) once for each i in [0, n), with at most limit calls
@@ -34,7 +34,7 @@ const DefaultMaxConcurrency = 16
 // move the work: make the child's action submit its job to the engine of your
 // choice (a job queue, a workflow engine, a batch service) and wait for its
 // answer, with a persister shared by every machine. The child's app id is
-// deterministic (ChildAppID), so a remote worker can load and save the
+// deterministic ([ChildAppID]), so a remote worker can load and save the
 // child's state under it, and a parent that is resumed after a crash finds
 // every child where it stopped.
 type Executor interface {
@@ -88,17 +88,17 @@ func (poolExecutor) Execute(ctx context.Context, n, limit int, run func(i int)) 
 }
 
 // RunChildren runs every task as a child application of the step running with
-// ctx, as RunChild runs one, and returns their results in task order,
+// ctx, as [RunChild] runs one, and returns their results in task order,
 // whatever order they finish in. It must be called from inside an action.
 //
-// Children run on the application's Executor, at most MaxConcurrency of the
-// running action (or WithMaxConcurrency of the application, or
-// DefaultMaxConcurrency) at a time; each gets the next child index of the step
-// and the app id ChildAppID derives from it. Every child runs with a context
+// Children run on the application's [Executor], at most [MaxConcurrency] of the
+// running action (or [WithMaxConcurrency] of the application, or
+// [DefaultMaxConcurrency]) at a time; each gets the next child index of the step
+// and the app id [ChildAppID] derives from it. Every child runs with a context
 // derived from ctx. The first child that fails cancels the others, with that
-// child's *ChildError as the cause, and RunChildren returns that error; a
+// child's [*ChildError] as the cause, and RunChildren returns that error; a
 // panic in a child is an error like any other. When the action was declared
-// with CollectErrors, every child runs to its end and the error joins every
+// with [CollectErrors], every child runs to its end and the error joins every
 // child's *ChildError, in task order. An empty task list is no error.
 func RunChildren(ctx context.Context, tasks []Task) ([]StepResult, error) {
 	sc, ok := ctx.Value(appCtxKey{}).(*stepContext)

@@ -8,7 +8,7 @@ import (
 // ReduceFunc folds the final states of a parallel action's children, in task
 // order, into the parent's state. s is the state the parallel action started
 // from; children holds one state per task, without the framework's internal
-// keys. The returned state is checked against the action's Writes like any
+// keys. The returned state is checked against the action's [Writes] like any
 // action's.
 type ReduceFunc func(ctx context.Context, s State, children []State) (State, error)
 
@@ -36,9 +36,9 @@ func (a *Action) parallel() *parallelOptions {
 }
 
 // MaxConcurrency bounds how many children of the action run at once (at least
-// 1). It applies to the parallel actions and to RunChildren called from
-// inside the action; the default is the application's (WithMaxConcurrency),
-// else DefaultMaxConcurrency.
+// 1). It applies to the parallel actions and to [RunChildren] called from
+// inside the action; the default is the application's ([WithMaxConcurrency]),
+// else [DefaultMaxConcurrency].
 func MaxConcurrency(n int) ActionOption {
 	return actionOptionFunc(func(a *Action) {
 		if n < 1 {
@@ -51,14 +51,14 @@ func MaxConcurrency(n int) ActionOption {
 
 // CollectErrors makes a failing child leave its siblings running: the
 // action's children all run to their end, and the error joins every failed
-// child's *ChildError in task order. By default the first child error cancels
+// child's [*ChildError] in task order. By default the first child error cancels
 // the others.
 func CollectErrors() ActionOption {
 	return actionOptionFunc(func(a *Action) { a.parallel().collect = true })
 }
 
 // ChildPersister makes the action's children save their steps to p (and, when
-// p is a Loader, resume from it) instead of the parent's persister. A nil p
+// p is a [Loader], resume from it) instead of the parent's persister. A nil p
 // leaves the children without persistence.
 func ChildPersister(p Saver) ActionOption {
 	return actionOptionFunc(func(a *Action) {
@@ -68,7 +68,7 @@ func ChildPersister(p Saver) ActionOption {
 }
 
 // ChildHooks gives the action's children exactly these hooks instead of the
-// parent's inheritable ones (Inheritable); with no hooks, the children have
+// parent's inheritable ones ([Inheritable]); with no hooks, the children have
 // none.
 func ChildHooks(hooks ...any) ActionOption {
 	return actionOptionFunc(func(a *Action) {
@@ -79,10 +79,10 @@ func ChildHooks(hooks ...any) ActionOption {
 
 // NewParallelAction returns an action that runs the tasks tasks returns as
 // child applications, in parallel, then folds their final states into its
-// own with reduce (Burr's TaskBasedParallelAction). Declare its Reads and
-// Writes like any action's; its declared inputs reach tasks. Children run as
-// RunChildren runs them: bounded (MaxConcurrency), cancelled together on the
-// first error (or not: CollectErrors), with ids derived from the step, and
+// own with reduce (Burr's TaskBasedParallelAction). Declare its [Reads] and
+// [Writes] like any action's; its declared inputs reach tasks. Children run as
+// [RunChildren] runs them: bounded ([MaxConcurrency]), cancelled together on the
+// first error (or not: [CollectErrors]), with ids derived from the step, and
 // resumed from their own saved state when the application has a persister.
 //
 // An empty task list is no error: reduce then receives no states.
@@ -119,7 +119,7 @@ func MapStates(name string, sub *Subgraph, states StatesFunc, reduce ReduceFunc,
 // MapActions returns a parallel action that runs every subgraph of subs on the
 // action's state, then folds the children's final states with reduce (Burr's
 // MapActions). Each child receives the action's declared inputs. Wrap a
-// single action with SubgraphOf.
+// single action with [SubgraphOf].
 func MapActions(name string, subs []*Subgraph, reduce ReduceFunc, opts ...ActionOption) *Action {
 	return mapAction(name, subs, nil, reduce, opts)
 }
@@ -194,7 +194,7 @@ func runAndReduce(ctx context.Context, s State, n int, task func(i int) Task, re
 
 // WithMaxConcurrency sets how many children of one fan-out run at once in
 // this application and the children it runs (at least 1; the default is
-// DefaultMaxConcurrency). An action's MaxConcurrency overrides it.
+// [DefaultMaxConcurrency]). An action's [MaxConcurrency] overrides it.
 func WithMaxConcurrency(n int) Option {
 	return optionFunc(func(c *config) {
 		if n < 1 {
@@ -206,7 +206,7 @@ func WithMaxConcurrency(n int) Option {
 }
 
 // WithExecutor runs the children of this application's fan-outs, and of its
-// children's, on e instead of DefaultExecutor.
+// children's, on e instead of [DefaultExecutor].
 func WithExecutor(e Executor) Option {
 	return optionFunc(func(c *config) {
 		if e == nil {

@@ -26,7 +26,7 @@ type ChildItem struct {
 // its subgraph halts after (earlier actions of the subgraph run as ordinary
 // steps, and a halt-after action that does not stream yields nothing). The
 // action's stream yields the children's items merged in the order they
-// arrive, each as a *ChildItem; when every child has ended, reduce folds
+// arrive, each as a [*ChildItem]; when every child has ended, reduce folds
 // their final states, in task order, into the action's.
 //
 // The children are real applications with real streams, so each child's
@@ -34,19 +34,19 @@ type ChildItem struct {
 // parent's hooks see the merged one. How the parent's stream ends reaches
 // every child:
 //
-//   - Stop on the parent's stream stops every child (Stream.Stop): each
+//   - Stop on the parent's stream stops every child ([Stream.Stop]): each
 //     commits its partial result, a child not yet started stops at once, and
 //     reduce sees those partial states; the parent commits what reduce
 //     returns.
 //   - Close, breaking out of the loop or cancelling the context abandons
-//     every child (Stream.Close): no child and not the parent commits.
-//   - A child that fails cancels the others, as in RunChildren (or, with
-//     CollectErrors, lets them finish); the step fails with the child's
-//     *ChildError.
+//     every child ([Stream.Close]): no child and not the parent commits.
+//   - A child that fails cancels the others, as in [RunChildren] (or, with
+//     [CollectErrors], lets them finish); the step fails with the child's
+//     [*ChildError].
 //
 // Every subgraph must name its halt-after action. Children run as
-// RunChildren runs them: bounded by MaxConcurrency, on the application's
-// Executor, with ids from ChildAppID.
+// [RunChildren] runs them: bounded by [MaxConcurrency], on the application's
+// [Executor], with ids from [ChildAppID].
 func NewStreamingParallelAction(name string, tasks TasksFunc, reduce ReduceFunc, opts ...ActionOption) *Action {
 	a := newAction(name, kindStreamFunc, "", opts)
 	if tasks == nil {
@@ -55,7 +55,53 @@ func NewStreamingParallelAction(name string, tasks TasksFunc, reduce ReduceFunc,
 		a.code = funcCode(tasks)
 	}
 	checkReduce(a, reduce)
-	a.sfn = func(ctx context.Context, s State, in Inputs, yield Yield) (Result, State, error) {
+	a.sfn = streamAndReduce(tasks, reduce)
+	return a
+}
+
+// StreamingMapStates returns a streaming parallel action that runs sub once
+// per state states returns, each child streaming the action sub halts after,
+// and yields their items merged as [NewStreamingParallelAction] does; reduce
+// then folds the children's final states, in the order of the states (the
+// streaming form of [MapStates]). sub must name its halt-after action, and
+// each child receives the action's declared inputs.
+//
+// The streaming forms of [MapActions] and [MapActionsAndStates] are
+// [NewStreamingParallelAction] with a [TasksFunc] that returns one [Task] per
+// subgraph (and state).
+func StreamingMapStates(name string, sub *Subgraph, states StatesFunc, reduce ReduceFunc, opts ...ActionOption) *Action {
+	a := newAction(name, kindStreamFunc, "", opts)
+	switch err := sub.Err(); {
+	case err != nil:
+		a.problems = append(a.problems, fmt.Sprintf("parallel action %q: subgraph: %v", name, err.(*GraphError).Problems[0]))
+	case len(sub.haltAfter) == 0:
+		a.problems = append(a.problems, fmt.Sprintf("parallel action %q: the subgraph must name the action to stream (NewSubgraph with a halt-after name)", name))
+	}
+	if states == nil {
+		a.problems = append(a.problems, fmt.Sprintf("parallel action %q: the states function is nil", name))
+	}
+	checkReduce(a, reduce)
+	if reduce != nil {
+		a.code = funcCode(reduce)
+	}
+	a.sfn = streamAndReduce(func(ctx context.Context, s State, in Inputs) ([]Task, error) {
+		ss, err := states(ctx, s, in)
+		if err != nil {
+			return nil, err
+		}
+		tasks := make([]Task, len(ss))
+		for i, st := range ss {
+			tasks[i] = Task{Subgraph: sub, State: st, Inputs: in}
+		}
+		return tasks, nil
+	}, reduce)
+	return a
+}
+
+// streamAndReduce is the body of a streaming parallel action: it streams the
+// children tasks returns, then reduces their final states.
+func streamAndReduce(tasks TasksFunc, reduce ReduceFunc) func(context.Context, State, Inputs, Yield) (Result, State, error) {
+	return func(ctx context.Context, s State, in Inputs, yield Yield) (Result, State, error) {
 		ts, err := tasks(ctx, s.WithoutInternal(), in)
 		if err != nil {
 			return nil, s, err
@@ -75,7 +121,6 @@ func NewStreamingParallelAction(name string, tasks TasksFunc, reduce ReduceFunc,
 		}
 		return nil, ns, nil
 	}
-	return a
 }
 
 // streamChildren runs tasks as streaming children of the step sc and yields

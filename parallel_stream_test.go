@@ -350,3 +350,64 @@ func TestStreamingParallelFullBuffers(t *testing.T) {
 		checkChildren(t, app, h, true)
 	})
 }
+
+func TestStreamingMapStates(t *testing.T) {
+	fan := burr.StreamingMapStates("fan", tokens(3, false),
+		func(context.Context, burr.State, burr.Inputs) ([]burr.State, error) {
+			return []burr.State{idx.Set(burr.State{}, 0), idx.Set(burr.State{}, 1)}, nil
+		},
+		func(_ context.Context, s burr.State, children []burr.State) (burr.State, error) {
+			var texts []string
+			for _, c := range children {
+				texts = append(texts, burr.Key[string]("text").Or(c, ""))
+			}
+			return s.Set("texts", texts), nil
+		}, burr.Writes("texts"))
+	app := mustNew(t, burr.WithActions(fan), burr.WithEntrypoint("fan"))
+	st, err := app.StreamResult(t.Context(), burr.HaltAfter("fan"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	perChild := map[int][]string{}
+	for item := range st.All() {
+		ci := item.(*burr.ChildItem)
+		perChild[ci.Index] = append(perChild[ci.Index], ci.Item.(string))
+	}
+	_, s, err := st.Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		want := fmt.Sprintf("%d:0 %d:1 %d:2", i, i, i)
+		if got := strings.Join(perChild[i], " "); got != want {
+			t.Fatalf("child %d streamed %q, want %q", i, got, want)
+		}
+		if got := s.Value("texts").([]string)[i]; got != want {
+			t.Fatalf("reduce saw %q for child %d, want %q", got, i, want)
+		}
+	}
+}
+
+func TestStreamingMapStatesProblems(t *testing.T) {
+	noop := func(context.Context, burr.State, burr.Inputs) ([]burr.State, error) { return nil, nil }
+	reduce := func(_ context.Context, s burr.State, _ []burr.State) (burr.State, error) { return s, nil }
+	g, err := burr.NewGraph([]*burr.Action{burr.NewAction("a", func(_ context.Context, s burr.State) (burr.State, error) { return s, nil })})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		a    *burr.Action
+		want string
+	}{
+		{"no halt-after", burr.StreamingMapStates("fan", burr.NewSubgraph(g, "a"), noop, reduce), "must name the action to stream"},
+		{"bad subgraph", burr.StreamingMapStates("fan", burr.NewSubgraph(g, "b", "b"), noop, reduce), `entrypoint "b"`},
+		{"nil states", burr.StreamingMapStates("fan", tokens(1, false), nil, reduce), "states function is nil"},
+		{"nil reduce", burr.StreamingMapStates("fan", tokens(1, false), noop, nil), "reduce function is nil"},
+	} {
+		_, err := burr.NewGraph([]*burr.Action{tc.a})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+}

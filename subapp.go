@@ -9,9 +9,9 @@ import (
 	"strconv"
 )
 
-// Task is one child application to run: a Subgraph, the state it starts from
+// Task is one child application to run: a [Subgraph], the state it starts from
 // and the inputs offered to every one of its steps. The framework's internal
-// keys of State (its sequence id and prior step) are ignored: a child starts
+// keys of [State] (its sequence id and prior step) are ignored: a child starts
 // fresh, at the subgraph's entrypoint.
 type Task struct {
 	Subgraph *Subgraph
@@ -20,7 +20,7 @@ type Task struct {
 }
 
 // Inheritable is implemented by a hook that passes on to the child
-// applications an application runs (RunChild, RunChildren and the parallel
+// applications an application runs ([RunChild], [RunChildren] and the parallel
 // actions). ForChild returns the value to register with one child: the hook
 // itself when one value can serve several applications at once (as the
 // tracking package's LocalTracker does), a fresh copy when it cannot, or nil
@@ -81,12 +81,12 @@ func (e *ChildError) Error() string {
 
 func (e *ChildError) Unwrap() error { return e.Err }
 
-// ChildOptions returns the options that make an application built with New a
-// child of the step running with ctx, as RunChild's children are: the next
+// ChildOptions returns the options that make an application built with [New] a
+// child of the step running with ctx, as [RunChild]'s children are: the next
 // child app id of the step, the spawning-parent link, the parent's partition
-// key and persister, and the hooks that pass on to children (Inheritable).
-// Add the graph and either WithState and WithEntrypoint or, to resume a child
-// that saved its state, WithInitializeFrom. Outside a step it returns nil.
+// key and persister, and the hooks that pass on to children ([Inheritable]).
+// Add the graph and either [WithState] and [WithEntrypoint] or, to resume a child
+// that saved its state, [WithInitializeFrom]. Outside a step it returns nil.
 func ChildOptions(ctx context.Context) []Option {
 	sc, ok := ctx.Value(appCtxKey{}).(*stepContext)
 	if !ok {
@@ -109,14 +109,14 @@ func ChildOptions(ctx context.Context) []Option {
 }
 
 // RunChild runs t as a child application of the step running with ctx, to
-// the end of its subgraph, and returns how it ended (as Run does). It must be
-// called from inside an action, with the action's context (or one derived
-// from it), which the child runs with.
+// the end of its subgraph, and returns how it ended (as [Application.Run]
+// does). It must be called from inside an action, with the action's context
+// (or one derived from it), which the child runs with.
 //
-// The child gets the next child app id of the step (ChildAppID), a link to
+// The child gets the next child app id of the step ([ChildAppID]), a link to
 // the step as its spawning parent, the parent's partition key, persister and
-// inheritable hooks (Inheritable), unless the running action was declared
-// with ChildPersister or ChildHooks. With a persister that is also a Loader,
+// inheritable hooks ([Inheritable]), unless the running action was declared
+// with [ChildPersister] or [ChildHooks]. With a persister that is also a [Loader],
 // the child resumes from its own saved state: one that had already finished
 // returns that state without running again.
 func RunChild(ctx context.Context, t Task) (StepResult, error) {

@@ -8,13 +8,13 @@ import (
 
 // Subgraph is what a child application runs: a graph, the action it starts
 // at, and the actions after which it is done (Burr's RunnableGraph). Build one
-// with NewSubgraph, or with SubgraphOf for a single action. A Subgraph is
+// with [NewSubgraph], or with [SubgraphOf] for a single action. A Subgraph is
 // immutable and may be shared by any number of parallel actions and children.
 //
 // A Subgraph that is not valid (a nil graph, an entrypoint or halt-after name
 // that is not an action of the graph) carries the problem with it: a parallel
-// action built from it reports the problem when its graph is built (NewGraph
-// or New), and RunChild reports it as an error.
+// action built from it reports the problem when its graph is built ([NewGraph]
+// or [New]), and [RunChild] reports it as an error.
 type Subgraph struct {
 	graph     *Graph
 	entry     int
