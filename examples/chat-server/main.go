@@ -409,23 +409,19 @@ func isJSON(w http.ResponseWriter, r *http.Request) bool {
 
 // internalError is what clients are told of an internal error; the server
 // logs the error itself.
-const internalError = "internal error: the answer failed, try again later"
+const internalError = burrhttp.InternalErrorMessage
 
 // clientMessage is the message a client gets for err (burrhttp.SSE.Error):
-// the error itself when the client can do something about it, a generic one
-// otherwise, since an internal error (a model's or a database's) may tell
-// more than a client should know.
+// burrhttp.DefaultMessage, worded for a conversation where the client can do
+// something about it.
 func clientMessage(err error) string {
-	var inErr *burr.InputError
 	switch {
-	case errors.As(err, &inErr):
-		return inErr.Error()
 	case errors.Is(err, burr.ErrConflict):
 		return "this conversation was changed by another message at the same time: reload it and send your message again"
 	case errors.Is(err, burr.ErrBusy):
 		return "this conversation is busy with another message: try again when it is answered"
 	}
-	return internalError
+	return burrhttp.DefaultMessage(err)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
