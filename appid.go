@@ -17,8 +17,14 @@ func NewAppID() string {
 	var b [16]byte
 	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
 	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
-	b[6] = b[6]&0x0f | 0x40 // version 4
-	b[8] = b[8]&0x3f | 0x80 // RFC 9562 variant
+	return formatUUID(b, 4)
+}
+
+// formatUUID sets b's version and RFC 9562 variant bits and formats it as
+// "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx".
+func formatUUID(b [16]byte, version byte) string {
+	b[6] = b[6]&0x0f | version<<4
+	b[8] = b[8]&0x3f | 0x80
 	var out [36]byte
 	hex.Encode(out[0:8], b[0:4])
 	out[8] = '-'

@@ -2,7 +2,6 @@ package burr
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -51,19 +50,7 @@ func ChildAppID(parent StepRef, index int) string {
 	h.Write(strconv.AppendInt(num[:0], int64(index), 10))
 	var b [16]byte
 	h.Sum(b[:0])
-	b[6] = b[6]&0x0f | 0x80 // version 8: custom
-	b[8] = b[8]&0x3f | 0x80 // RFC 9562 variant
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
+	return formatUUID(b, 8) // version 8: custom
 }
 
 // ChildError is the error of one child of a fan-out: the action that ran it,
