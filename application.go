@@ -52,6 +52,12 @@ type Application struct {
 	pending *pendingInterrupt
 	answer  *answer
 
+	outcome atomic.Pointer[Outcome] // how the last call ended
+	// Written by the running loop for the call that runs it.
+	endReason EndReason
+	lastRan   *Action
+	lastRes   Result
+
 	busy  atomic.Bool
 	state atomic.Pointer[State] // the committed state, swapped whole
 	cur   int                   // index of the action in state's PriorStep, or -1
@@ -223,6 +229,7 @@ func (app *Application) acquire() error {
 	if !app.busy.CompareAndSwap(false, true) {
 		return fmt.Errorf("%w (app %q)", ErrBusy, app.ref.AppID)
 	}
+	app.outcome.Store(nil)
 	if app.conflict != nil {
 		app.busy.Store(false)
 		return app.conflict
@@ -284,9 +291,10 @@ func checkInputNames(in Inputs) error {
 }
 
 // Step runs the next action and returns its result and the new state. When no
-// transition matches (the application is done), it returns a [StepResult] with
-// a nil Action and no error, and the sequence id does not change. [Inputs] are
-// given with [WithInputs].
+// transition matches (the application is done), it returns the state with a
+// nil Action and an error wrapping [ErrEndOfGraph] (the graph's io.EOF), and
+// the sequence id does not change. [Inputs] are given with [WithInputs], the
+// answer to an interrupted action's question with [WithAnswer].
 func (app *Application) Step(ctx context.Context, opts ...StepOption) (res StepResult, err error) {
 	if err := app.acquire(); err != nil {
 		return StepResult{}, err
@@ -306,7 +314,26 @@ func (app *Application) Step(ctx context.Context, opts ...StepOption) (res StepR
 		return StepResult{}, app.postExec(ctx, MethodStep, err)
 	}
 	res, err = app.stepNext(ctx, in)
-	return res, app.postExec(ctx, MethodStep, err)
+	if res.Action == nil && err == nil {
+		// The end of the graph is no failure for the hooks, but the caller
+		// must not take the empty result for a step.
+		app.endCall(GraphEnded, nil, nil, nil)
+		if err = app.postExec(ctx, MethodStep, nil); err != nil {
+			return res, err
+		}
+		return res, app.endOfGraph()
+	}
+	err = app.postExec(ctx, MethodStep, err)
+	app.endCall(Stepped, res.Action, res.Result, err)
+	return res, err
+}
+
+// endOfGraph is Step's error when there is nothing left to run.
+func (app *Application) endOfGraph() error {
+	if prior, ok := app.State().PriorStep(); ok {
+		return fmt.Errorf("burr: no transition from %q matches: %w", prior, ErrEndOfGraph)
+	}
+	return ErrEndOfGraph
 }
 
 func (app *Application) stepNext(ctx context.Context, in Inputs) (StepResult, error) {
@@ -626,7 +653,9 @@ func (app *Application) Run(ctx context.Context, opts ...RunOption) (StepResult,
 		return StepResult{}, app.postExec(ctx, MethodRun, err)
 	}
 	res, err := app.loop(ctx, rc, nil)
-	return res, app.postExec(ctx, MethodRun, err)
+	err = app.postExec(ctx, MethodRun, err)
+	app.endLoop(err)
+	return res, err
 }
 
 // Iterate runs steps like Run, yielding each step's result as it completes.
@@ -662,6 +691,10 @@ func (app *Application) Iterate(ctx context.Context, opts ...RunOption) iter.Seq
 			return !broke
 		})
 		err = app.postExec(ctx, MethodIterate, err)
+		if broke && err == nil {
+			app.endReason = Stopped
+		}
+		app.endLoop(err)
 		if err != nil && !broke && err != delivered {
 			yield(StepResult{}, err)
 		}
@@ -685,6 +718,7 @@ func (app *Application) loop(ctx context.Context, rc *runConfig, each func(StepR
 func (app *Application) loopHalts(ctx context.Context, h halts, in Inputs, each func(StepResult, error) bool) (StepResult, error) {
 	done := ctx.Done()
 	last := StepResult{State: app.State()}
+	app.endReason, app.lastRan, app.lastRes = GraphEnded, nil, nil
 	next, err := app.nextIndex(last.State)
 	if err != nil {
 		return last, err
@@ -699,8 +733,12 @@ func (app *Application) loopHalts(ctx context.Context, h halts, in Inputs, each 
 		}
 		r, err := app.runStep(ctx, next, in)
 		last = StepResult{Action: app.graph.actions[next], Result: r, State: app.State()}
+		app.lastRan = last.Action
 		if ae := handledBy(err); ae != nil {
 			last.Handled, err = ae, nil
+		}
+		if err == nil || Committed(err) {
+			app.lastRes = r
 		}
 		if err != nil {
 			if each != nil && Committed(err) {
@@ -709,6 +747,7 @@ func (app *Application) loopHalts(ctx context.Context, h halts, in Inputs, each 
 			return last, err
 		}
 		if each != nil && !each(last, nil) {
+			app.endReason = Stopped
 			return last, nil
 		}
 		ran := next
@@ -716,11 +755,19 @@ func (app *Application) loopHalts(ctx context.Context, h halts, in Inputs, each 
 			return last, err
 		}
 		if next >= 0 && h.before[next] {
+			app.endReason, app.lastRan = HaltedBefore, app.graph.actions[next]
 			return StepResult{Action: app.graph.actions[next], State: last.State}, nil
 		}
 		if h.after[ran] {
+			app.endReason = HaltedAfter
 			return last, nil
 		}
 	}
 	return last, nil
+}
+
+// endLoop records the outcome of a Run, Iterate or StreamIterate call.
+func (app *Application) endLoop(err error) {
+	app.endCall(app.endReason, app.lastRan, app.lastRes, err)
+	app.lastRan, app.lastRes = nil, nil
 }

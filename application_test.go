@@ -43,8 +43,11 @@ func TestStep(t *testing.T) {
 	}
 	// No transitions: the next step has nothing to run and spends no sequence id.
 	res, err = app.Step(ctx)
-	if err != nil || res.Action != nil {
-		t.Fatalf("want no action, got %v %v", res.Action, err)
+	if !errors.Is(err, burr.ErrEndOfGraph) || res.Action != nil || count.Or(res.State, 0) != 1 {
+		t.Fatalf("want the end of the graph, got %v %v", res.Action, err)
+	}
+	if o := app.Outcome(); o.Reason != burr.GraphEnded || o.Action != nil {
+		t.Fatalf("outcome %+v", o)
 	}
 	if seq, _ := app.SequenceID(); seq != 1 {
 		t.Fatalf("empty step moved the sequence id to %d", seq)
@@ -308,7 +311,7 @@ func TestRunStepHooks(t *testing.T) {
 		t.Fatalf("exec hooks: %v", rec.list())
 	}
 	res, err := app.Step(context.Background())
-	if err != nil || res.Action != nil {
+	if !errors.Is(err, burr.ErrEndOfGraph) || res.Action != nil {
 		t.Fatal(res, err)
 	}
 	if rec.count("pre_exec") != 2 || rec.count("post_exec") != 2 {

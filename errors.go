@@ -26,8 +26,9 @@ var (
 	// key, app id and sequence id already exists, and by a [Claimer] when the
 	// step is saved or claimed: another writer got there first.
 	ErrConflict = errors.New("burr: a record with this sequence id already exists")
-	// ErrEndOfGraph is returned when a run that must reach a named action runs
-	// out of transitions first.
+	// ErrEndOfGraph is returned by Step when no action is left to run, and
+	// when a run that must reach a named action runs out of transitions
+	// first.
 	ErrEndOfGraph = errors.New("burr: reached the end of the graph")
 )
 

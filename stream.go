@@ -163,6 +163,7 @@ func (app *Application) StreamResult(ctx context.Context, opts ...RunOption) (*S
 	}
 	fail := func(err error) (*Stream, error) {
 		err = app.postExec(ctx, MethodStreamResult, err)
+		app.endLoop(err)
 		app.release()
 		return nil, err
 	}
@@ -187,6 +188,7 @@ func (app *Application) StreamResult(ctx context.Context, opts ...RunOption) (*S
 	if s.pass {
 		// A pass-through: the call ends here.
 		s.err = app.postExec(ctx, MethodStreamResult, s.err)
+		app.endLoop(s.err)
 		app.release()
 		if s.err != nil {
 			return nil, s.err
@@ -222,6 +224,7 @@ func (app *Application) StreamIterate(ctx context.Context, opts ...RunOption) it
 		}
 		broke, err := app.streamIterate(ctx, rc, yield)
 		err = app.postExec(ctx, MethodStreamIterate, err)
+		app.endLoop(err)
 		if err != nil && !broke {
 			yield(nil, err)
 		}

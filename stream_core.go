@@ -394,6 +394,7 @@ func (s *streamCore) finish(r Result, after State, err error) {
 	s.state = app.State()
 	if s.owns {
 		err = app.postExec(s.parent, s.method, err)
+		app.endCall(HaltedAfter, s.action, r, err)
 		app.release()
 	}
 	s.result, s.err = r, err
@@ -443,6 +444,7 @@ func (app *Application) streamTo(ctx context.Context, h halts, in Inputs, m Exec
 			}
 			return nil, fmt.Errorf("burr: reached the end of the graph after action %q before any action to halt at: %w", name, ErrEndOfGraph)
 		case !h.after[next]:
+			app.endReason, app.lastRan = HaltedBefore, app.graph.actions[next]
 			return passThrough(app.graph.actions[next], nil, last.State, nil), nil
 		}
 	}
@@ -455,6 +457,7 @@ func (app *Application) startStream(ctx context.Context, i int, given Inputs, m 
 	a := app.graph.actions[i]
 	if !a.Streaming() {
 		r, err := app.runStep(ctx, i, given)
+		app.endReason, app.lastRan, app.lastRes = HaltedAfter, a, r
 		if err != nil && handledBy(err) == nil {
 			return nil, err
 		}
@@ -507,11 +510,13 @@ func (app *Application) streamIterate(ctx context.Context, rc *runConfig, yield 
 	if err != nil {
 		return false, err
 	}
+	app.endReason, app.lastRan, app.lastRes = GraphEnded, nil, nil
 	for next >= 0 {
 		if err := context.Cause(ctx); err != nil && ctx.Err() != nil {
 			return false, err
 		}
 		s, err := app.startStream(ctx, next, rc.inputs, MethodStreamIterate, false)
+		app.endReason, app.lastRan = GraphEnded, app.graph.actions[next]
 		if err != nil {
 			return false, err
 		}
@@ -527,12 +532,16 @@ func (app *Application) streamIterate(ctx context.Context, rc *runConfig, yield 
 			cont = yield(handle, nil)
 		}()
 		if !cont {
+			app.endReason = Stopped
 			return true, nil
 		}
-		_, _, err = s.Get()
+		var r Result
+		r, _, err = s.Get()
 		runtime.KeepAlive(handle) // no cleanup may close the stream while it drains here
 		if handledBy(err) != nil {
 			err = nil // an error transition goes on to its handler
+		} else if err == nil || Committed(err) {
+			app.lastRes = r
 		}
 		if err != nil {
 			return false, err
@@ -542,9 +551,11 @@ func (app *Application) streamIterate(ctx context.Context, rc *runConfig, yield 
 			return false, err
 		}
 		if next >= 0 && h.before[next] {
+			app.endReason, app.lastRan = HaltedBefore, app.graph.actions[next]
 			return false, nil
 		}
 		if h.after[ran] {
+			app.endReason = HaltedAfter
 			return false, nil
 		}
 	}

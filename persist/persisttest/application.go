@@ -239,7 +239,7 @@ func RunShared(t *testing.T, a, b burr.Persister) {
 					app, err = c.tryBuild(ctx, p, pk, id, burr.ResumeAtNextAction())
 					continue
 				}
-				if err == nil && res.Action == nil {
+				if errors.Is(err, burr.ErrEndOfGraph) && res.Action == nil {
 					return // the graph has ended
 				}
 			}
