@@ -17,6 +17,14 @@
 //	event: error                 (instead of result, when the step failed)
 //	data: {"app_id": "…", "action": "chat", "error": "…"}
 //
+//	event: interrupt             (instead of result, when an action asked a question: burr.Ask)
+//	data: {"app_id": "…", "action": "approve", "sequence_id": 3, "payload": <the question as JSON>}
+//
+// An interrupt is no failure: the client shows the question, and the next
+// request resumes with the answer (the handler passes it with
+// [burr.WithAnswer]). A request that resumes without one gets 409, as does
+// one that loses to another resumer ([burr.ErrConflict]).
+//
 // with ": ping" comment lines in between while the action is silent, so that
 // proxies keep the connection open. Each event is written and flushed as soon
 // as it exists: nothing is buffered, and because the action runs on the
@@ -33,8 +41,9 @@
 //
 // Errors before the stream starts (the application is busy, an input is
 // missing, an earlier action failed or could not be saved) are plain HTTP
-// errors: 409 for [burr.ErrBusy] and [burr.ErrConflict] (another writer saved
-// that step of the application first), 400 for a [*burr.InputError], 500
+// errors: 409 for [burr.ErrBusy], [burr.ErrConflict] (another writer saved
+// that step of the application first) and [burr.ErrInterrupted] (no answer
+// to the question the application waits on), 400 for a [*burr.InputError], 500
 // otherwise, with a JSON body {"error": "…"}.
 //
 // # What a client is told

@@ -74,7 +74,7 @@ const InternalErrorMessage = "internal error"
 // DefaultMessage is the message a client is shown for err when [SSE].Error is
 // nil: the UserMessage of the first [UserError] in err's chain; the text of a
 // [*burr.InputError] (the client's request lacked an input); a fixed sentence
-// for [burr.ErrBusy] and [burr.ErrConflict]; otherwise [InternalErrorMessage].
+// for [burr.ErrBusy], [burr.ErrConflict] and [burr.ErrInterrupted]; otherwise [InternalErrorMessage].
 // As net/http does for a handler's panic, the full error goes to the server's
 // log, not to the client.
 func DefaultMessage(err error) string {
@@ -89,6 +89,8 @@ func DefaultMessage(err error) string {
 		return "the application is busy with another request: try again when it is done"
 	case errors.Is(err, burr.ErrConflict):
 		return "the application was changed by another request at the same time: reload it and try again"
+	case errors.Is(err, burr.ErrInterrupted):
+		return "the application waits for an answer to its question: send the answer"
 	}
 	return InternalErrorMessage
 }
@@ -108,6 +110,13 @@ type result struct {
 	State      any         `json:"state"`
 }
 
+type interrupted struct {
+	AppID      string `json:"app_id"`
+	Action     string `json:"action"`
+	SequenceID int    `json:"sequence_id"`
+	Payload    any    `json:"payload"`
+}
+
 type failure struct {
 	AppID  string `json:"app_id,omitempty"`
 	Action string `json:"action,omitempty"`
@@ -123,11 +132,19 @@ type failure struct {
 func (o *SSE) Stream(w http.ResponseWriter, r *http.Request, app *burr.Application, opts ...burr.RunOption) error {
 	appID := app.Ref().AppID
 	stream, err := app.StreamResult(r.Context(), opts...)
+	var intr *burr.Interrupt
+	if errors.As(err, &intr) {
+		// An action before the streamed one, or a non-streaming one, asked
+		// a question: the answer is a stream of its own.
+		ew := o.startEvents(w, appID, intr.Action)
+		o.interrupt(ew, r, appID, intr)
+		return err
+	}
 	if err != nil {
 		status := http.StatusInternalServerError
 		var inErr *burr.InputError
 		switch {
-		case errors.Is(err, burr.ErrBusy), errors.Is(err, burr.ErrConflict):
+		case errors.Is(err, burr.ErrBusy), errors.Is(err, burr.ErrConflict), errors.Is(err, burr.ErrInterrupted):
 			status = http.StatusConflict
 		case errors.As(err, &inErr):
 			status = http.StatusBadRequest
@@ -142,17 +159,7 @@ func (o *SSE) Stream(w http.ResponseWriter, r *http.Request, app *burr.Applicati
 		defer o.Streams.remove(appID, stream)
 	}
 	action := stream.Action().Name()
-
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
-	// A stream may outlast the server's WriteTimeout: each write gets its own
-	// deadline instead (see eventWriter.write), so that a client that stops
-	// reading cannot hold the handler forever.
-	ew := &eventWriter{w: w, rc: http.NewResponseController(w), timeout: o.writeTimeout()}
-	w.WriteHeader(http.StatusOK)
-	ew.event("start", start{AppID: appID, Action: action})
+	ew := o.startEvents(w, appID, action)
 
 	stopHeartbeat := func() {}
 	if every := o.heartbeat(); every > 0 {
@@ -198,6 +205,10 @@ func (o *SSE) Stream(w http.ResponseWriter, r *http.Request, app *burr.Applicati
 	if ew.gone() || r.Context().Err() != nil {
 		return err
 	}
+	if errors.As(err, &intr) {
+		o.interrupt(ew, r, appID, intr)
+		return err
+	}
 	if err != nil {
 		ew.event("error", failure{AppID: appID, Action: action, Error: o.message(r, appID, err)})
 		return err
@@ -212,6 +223,30 @@ func (o *SSE) Stream(w http.ResponseWriter, r *http.Request, app *burr.Applicati
 		return ew.encErr
 	}
 	return nil
+}
+
+// startEvents starts the event stream: headers, then the start event.
+func (o *SSE) startEvents(w http.ResponseWriter, appID, action string) *eventWriter {
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	// A stream may outlast the server's WriteTimeout: each write gets its own
+	// deadline instead (see eventWriter.write), so that a client that stops
+	// reading cannot hold the handler forever.
+	ew := &eventWriter{w: w, rc: http.NewResponseController(w), timeout: o.writeTimeout()}
+	w.WriteHeader(http.StatusOK)
+	ew.event("start", start{AppID: appID, Action: action})
+	return ew
+}
+
+// interrupt writes the interrupt event of an action that asked a question,
+// or an error event when its payload cannot be encoded.
+func (o *SSE) interrupt(ew *eventWriter, r *http.Request, appID string, intr *burr.Interrupt) {
+	ev := interrupted{AppID: appID, Action: intr.Action, SequenceID: intr.SequenceID, Payload: intr.Payload}
+	if !ew.event("interrupt", ev) && ew.encErr != nil {
+		ew.event("error", failure{AppID: appID, Action: intr.Action, Error: o.message(r, appID, ew.encErr)})
+	}
 }
 
 func (o *SSE) heartbeat() time.Duration {
