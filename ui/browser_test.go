@@ -290,3 +290,75 @@ func TestBrowserLateGraphAndReplacedLog(t *testing.T) {
 	}
 	screenshot(t, ctx, "live-replaced")
 }
+
+// A parallel step shows its children, with their outcomes and durations,
+// and links to their pages; a child's page links back to its parent.
+func TestBrowserParallelStep(t *testing.T) {
+	dir := t.TempDir()
+	fo := fixture.WriteFanOut(t, dir)
+	url := serve(t, dir)
+	ctx := browser(t)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(url+"/projects/"+fo.Project+"/apps/"+fo.ParentID),
+		chromedp.WaitVisible(css("#step-0")),
+		chromedp.Click(css("#step-0 > summary")),
+		chromedp.WaitVisible(css("#step-0 table.children")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := func(sel string) string {
+		s, err := chromedp.Run(ctx, chromedp.Text(css(sel)))
+		if err != nil {
+			t.Fatalf("%s: %v", sel, err)
+		}
+		return s
+	}
+	if got := text("#step-0 > summary .child-count"); !strings.Contains(got, "4 children") {
+		t.Errorf("step row: %q, want 4 children", got)
+	}
+	if got := text("#step-0 .child-outcomes"); got != "1 succeeded · 1 failed · 2 stopped" {
+		t.Errorf("outcomes: %q", got)
+	}
+	want := []string{"succeeded", "stopped", "failed", "stopped"}
+	for i, id := range fo.Children {
+		row := `#step-0 tr.child[data-app="` + id + `"]`
+		if got := text(row + " .child-outcome"); got != want[i] {
+			t.Errorf("child %d: %q, want %s", i, got, want[i])
+		}
+		if got := text(row + " .child-dur"); got == "…" || got == "" {
+			t.Errorf("child %d: duration %q", i, got)
+		}
+	}
+	screenshot(t, ctx, "parallel-step")
+
+	// Parent → child, then child → parent.
+	err = chromedp.Do(ctx,
+		chromedp.Click(css(`#step-0 tr.child[data-app="`+fo.Children[2]+`"] a`)),
+		chromedp.WaitVisible(css("#summary .link.spawner a")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := text("h1"); !strings.Contains(got, fo.Children[2]) {
+		t.Errorf("child page heading %q", got)
+	}
+	if got := text("#summary .link.spawner"); !strings.Contains(got, "Spawned by "+fo.ParentID+" at step 0") {
+		t.Errorf("child page: %q", got)
+	}
+	screenshot(t, ctx, "parallel-child")
+	err = chromedp.Do(ctx,
+		chromedp.Click(css("#summary .link.spawner a")),
+		chromedp.WaitVisible(css("#step-0")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := text("#summary .link.children")
+	for _, id := range fo.Children {
+		if !strings.Contains(links, id) {
+			t.Errorf("the parent's children links lack %s: %q", id, links)
+		}
+	}
+}

@@ -142,7 +142,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			ident = ch.Info
 			n := store.CompleteLen(ch.Data)
 			filesChanged := false
-			if n > 0 || reset || app.Graph == nil || app.Metadata == nil {
+			if n > 0 || reset || app.Graph == nil || app.Metadata == nil || childrenRunning(app) {
 				filesChanged = s.reloadFiles(app)
 			}
 			if n == 0 && !reset && !filesChanged {
@@ -168,15 +168,27 @@ func (s *Server) reloadFiles(app *store.App) bool {
 	if err != nil {
 		return false
 	}
-	changed := !slices.Equal(f.Problems, app.Problems) || len(f.Children) != len(app.Children)
+	changed := !slices.Equal(f.Problems, app.Problems) || len(f.Children) != len(app.Children) ||
+		!slices.Equal(f.ChildRuns, app.ChildRuns)
 	if app.Graph == nil && f.Graph != nil {
 		app.Graph, changed = f.Graph, true
 	}
 	if app.Metadata == nil && f.Metadata != nil {
 		app.Metadata, changed = f.Metadata, true
 	}
-	app.Children, app.Problems = f.Children, f.Problems
+	app.Children, app.ChildRuns, app.Problems = f.Children, f.ChildRuns, f.Problems
 	return changed
+}
+
+// childrenRunning reports whether a spawned child of the application has
+// not ended: its page follows the child's log too.
+func childrenRunning(app *store.App) bool {
+	for _, r := range app.ChildRuns {
+		if r.Status == store.StatusRunning || r.Status == store.StatusNew {
+			return true
+		}
+	}
+	return false
 }
 
 // send writes one update event; it reports false when the client is gone.

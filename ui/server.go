@@ -193,6 +193,8 @@ type appPage struct {
 	Errors     []store.LineError
 	Forks      []store.Child
 	Spawned    []store.Child
+	// StepChildren are the spawned children of each step, by sequence id.
+	StepChildren map[int]*store.StepChildren
 }
 
 func newAppPage(app *store.App) *appPage {
@@ -209,6 +211,7 @@ func newAppPage(app *store.App) *appPage {
 	if app.Graph != nil {
 		p.Graph = layoutGraph(app.Graph, p.LastAction)
 	}
+	p.StepChildren = store.GroupChildren(app.ChildRuns, steps)
 	for _, c := range app.Children {
 		if c.EventType == "fork" {
 			p.Forks = append(p.Forks, c)

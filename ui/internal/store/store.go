@@ -257,24 +257,29 @@ type App struct {
 	Metadata *Metadata // nil when metadata.json is missing
 	Graph    *Graph    // nil when graph.json is missing
 	Children []Child   // spawned children and forks, in file order
-	Log      *Log
-	Problems []string    // files that could not be read or parsed
-	Offset   int64       // bytes of log.jsonl in Log: complete lines only
-	Tail     []byte      // what follows the last newline of log.jsonl
-	LogInfo  fs.FileInfo // of the log.jsonl read, nil when there is none
+	// ChildRuns are the spawned children as their own files tell (at most
+	// maxChildRuns of them), in the order of Children.
+	ChildRuns []ChildRun
+	Log       *Log
+	Problems  []string    // files that could not be read or parsed
+	Offset    int64       // bytes of log.jsonl in Log: complete lines only
+	Tail      []byte      // what follows the last newline of log.jsonl
+	LogInfo   fs.FileInfo // of the log.jsonl read, nil when there is none
 }
 
 // Files is what an application directory holds besides its log.
 type Files struct {
-	Metadata *Metadata // nil when metadata.json is missing
-	Graph    *Graph    // nil when graph.json is missing
-	Children []Child
-	Problems []string // files that could not be read or parsed
+	Metadata  *Metadata // nil when metadata.json is missing
+	Graph     *Graph    // nil when graph.json is missing
+	Children  []Child
+	ChildRuns []ChildRun // the spawned children, as App.ChildRuns
+	Problems  []string   // files that could not be read or parsed
 }
 
 // readFiles reads metadata.json, graph.json and children.jsonl of the
-// application directory dir.
-func readFiles(fsys fs.FS, dir string) *Files {
+// application directory dir of project, and the logs of its spawned
+// children.
+func readFiles(fsys fs.FS, project, dir string) *Files {
 	f := &Files{}
 	if md, problems, err := readMetadata(fsys, dir); err == nil {
 		f.Metadata = md
@@ -292,6 +297,7 @@ func readFiles(fsys fs.FS, dir string) *Files {
 	var problems []string
 	f.Children, problems = readChildren(fsys, dir)
 	f.Problems = append(f.Problems, problems...)
+	f.ChildRuns = childRuns(fsys, project, f.Children)
 	return f
 }
 
@@ -339,9 +345,9 @@ func (s *Store) App(project, id string) (*App, error) {
 		return nil, err
 	}
 	defer c.Close()
-	files := readFiles(fsys, dir)
+	files := readFiles(fsys, project, dir)
 	app := &App{Project: project, ID: id, Log: NewLog(), Metadata: files.Metadata, Graph: files.Graph,
-		Children: files.Children, Problems: files.Problems}
+		Children: files.Children, ChildRuns: files.ChildRuns, Problems: files.Problems}
 	data, info, err := readLog(fsys, path.Join(dir, trackfile.LogFile))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		app.Problems = append(app.Problems, trackfile.LogFile+": "+err.Error())
@@ -379,7 +385,7 @@ func (s *Store) Files(project, id string) (*Files, error) {
 		return nil, err
 	}
 	defer c.Close()
-	return readFiles(fsys, dir), nil
+	return readFiles(fsys, project, dir), nil
 }
 
 // readChildren reads children.jsonl of an application directory; a
