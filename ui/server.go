@@ -195,6 +195,7 @@ type appPage struct {
 	Spawned    []store.Child
 	// StepChildren are the spawned children of each step, by sequence id.
 	StepChildren map[int]*store.StepChildren
+	Pending      *store.Step // the latest step, when it asked a question
 }
 
 func newAppPage(app *store.App) *appPage {
@@ -203,6 +204,9 @@ func newAppPage(app *store.App) *appPage {
 	if st := app.Log.Latest(steps); st != nil {
 		p.Status = st.Status
 		p.LastAction = st.Action
+		if st.Status == store.StatusInterrupted {
+			p.Pending = st
+		}
 	}
 	p.Steps = make([]*store.Step, len(steps))
 	for i, st := range steps {

@@ -20,6 +20,11 @@ const (
 	StatusRunning   Status = "running"
 	StatusCompleted Status = "completed"
 	StatusFailed    Status = "failed"
+	// StatusInterrupted is a step ended by a question (burr.Ask): its
+	// end_entry has an exception, and the step an "interrupt" attribute
+	// holding the question's payload. The latest step interrupted means the
+	// application waits for an answer.
+	StatusInterrupted Status = "interrupted"
 )
 
 // LineError is a log.jsonl line that was skipped.
@@ -116,11 +121,17 @@ type Step struct {
 	Inputs     json.RawMessage
 	Result     json.RawMessage
 	Exception  string
-	State      []Field
-	Changes    []Change
-	Spans      []*Span // depth-first, children after their parent
-	Attributes []Attribute
-	Stream     *Stream
+	// Interrupt is the payload of the question that ended the step, for
+	// StatusInterrupted.
+	Interrupt json.RawMessage
+	// FailedAttempts counts the attempts of a retried step that failed
+	// before its last one: its "attempt N" spans.
+	FailedAttempts int
+	State          []Field
+	Changes        []Change
+	Spans          []*Span // depth-first, children after their parent
+	Attributes     []Attribute
+	Stream         *Stream
 }
 
 // Duration is End-Start, or 0 for a running step.
@@ -313,7 +324,11 @@ func (l *Log) Status() Status {
 	if l.current == nil {
 		return StatusNew
 	}
-	return l.current.status()
+	st := l.current.status()
+	if st == StatusFailed && interruptOf(l.attrs[l.current.begin.SequenceID]) != nil {
+		return StatusInterrupted
+	}
+	return st
 }
 
 // Duration is End-Start, or 0 for a span that has not ended.

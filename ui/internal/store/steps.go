@@ -46,9 +46,37 @@ func (l *Log) Steps() []*Step {
 			prev = st.State
 		}
 		st.Spans = spanTree(spansBySeq[seq], st)
+		if p := interruptOf(st.Attributes); p != nil && st.Status == StatusFailed {
+			st.Status, st.Interrupt = StatusInterrupted, p
+		}
+		for _, sp := range st.Spans {
+			if sp.ParentID == "" && strings.HasPrefix(sp.Name, "attempt ") && hasAttr(sp.Attributes, "error") {
+				st.FailedAttempts++
+			}
+		}
 		steps = append(steps, st)
 	}
 	return steps
+}
+
+// interruptOf returns the payload of a step's "interrupt" attribute (logged
+// on the action, not on a span), or nil.
+func interruptOf(attrs []Attribute) json.RawMessage {
+	for _, a := range attrs {
+		if a.Key == "interrupt" && a.SpanID == "" {
+			return a.Value
+		}
+	}
+	return nil
+}
+
+func hasAttr(attrs []Attribute, key string) bool {
+	for _, a := range attrs {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
 }
 
 // spanTree nests the spans of one step by parent id, orders siblings by
