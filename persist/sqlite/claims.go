@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/burrgo/burr"
@@ -65,7 +64,9 @@ func (p *Persister) Claim(ctx context.Context, at burr.StepRef, ttl time.Duratio
 }
 
 // claimStmts are the statements of claims, prepared on the write connection
-// on first use (so that a database without the claims table can still save).
+// on first use, which creates the claims table if need be: a database
+// without it (Python Burr's) is changed only when an application asks for
+// claims.
 type claimStmts struct {
 	claim, holder *sql.Stmt
 }
@@ -79,14 +80,21 @@ func (p *Persister) claimStatements(ctx context.Context) (*claimStmts, error) {
 	if p.w == nil {
 		return nil, errClosed
 	}
-	claim, err := p.w.PrepareContext(ctx, fmt.Sprintf(claimSQL, p.opts.table))
+	exists, err := tableExists(ctx, p.w, p.opts.table)
 	if err != nil {
-		if strings.Contains(err.Error(), "no such table") {
-			return nil, fmt.Errorf("sqlite: table %q or %q does not exist in %s: call Initialize to create them: %w", p.opts.table, p.opts.table+"_claims", p.path, err)
-		}
+		return nil, err
+	}
+	if !exists {
+		return nil, fmt.Errorf("sqlite: table %q does not exist in %s: call Initialize to create it", p.opts.table, p.path)
+	}
+	if _, err := p.w.ExecContext(ctx, p.sqlFor(createClaimsSQL)); err != nil {
+		return nil, fmt.Errorf("sqlite: creating the claims table %q: %w", p.opts.table+"_claims", err)
+	}
+	claim, err := p.w.PrepareContext(ctx, p.sqlFor(claimSQL))
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: preparing the claim statement: %w", err)
 	}
-	holder, err := p.w.PrepareContext(ctx, fmt.Sprintf(claimHolderSQL, p.opts.table))
+	holder, err := p.w.PrepareContext(ctx, p.sqlFor(claimHolderSQL))
 	if err != nil {
 		claim.Close()
 		return nil, fmt.Errorf("sqlite: preparing the claim statement: %w", err)

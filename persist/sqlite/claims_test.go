@@ -52,29 +52,48 @@ func TestClaimsTable(t *testing.T) {
 		t.Errorf("claims table columns = %s, want %s", got, want)
 	}
 
-	// Without the claims table: not initialized, saves work, claims say what
-	// to do.
+	// Without the claims table (a table Python Burr created has none):
+	// initialized, saves work, and the first claim creates it, so that the
+	// database changes only when an application uses claims.
 	other := open(t, path, sqlite.WithTable("other"))
 	if _, err := db.Exec(`DROP TABLE other_claims`); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := other.Initialized(t.Context()); err != nil || ok {
-		t.Fatalf("Initialized without the claims table = %v, %v; want false", ok, err)
+	if err := other.Initialize(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = 'other_claims'`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("Initialize of an existing table created its claims table (%d, %v)", n, err)
+	}
+	if ok, err := other.Initialized(t.Context()); err != nil || !ok {
+		t.Fatalf("Initialized without the claims table = %v, %v; want true", ok, err)
 	}
 	if err := other.Save(t.Context(), burr.Record{StepRef: app.At(0), Position: "x", Status: burr.StatusCompleted}); err != nil {
 		t.Fatalf("Save without the claims table: %v", err)
 	}
-	err = other.Claim(t.Context(), app.At(1), time.Hour)
-	if err == nil || errors.Is(err, burr.ErrConflict) || !strings.Contains(err.Error(), "other_claims") || !strings.Contains(err.Error(), "Initialize") {
-		t.Fatalf("Claim without the claims table: error = %v, want one naming it and Initialize", err)
-	}
-	if err := other.Initialize(t.Context()); err != nil {
-		t.Fatal(err)
-	}
 	if err := other.Claim(t.Context(), app.At(1), time.Hour); err != nil {
-		t.Fatalf("Claim after Initialize: %v", err)
+		t.Fatalf("first Claim without the claims table: %v", err)
+	}
+	if err := db.QueryRow(`SELECT count(*) FROM other_claims`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("the first claim left %d rows in other_claims: %v", n, err)
 	}
 	if err := other.Claim(t.Context(), app.At(0), time.Hour); !errors.Is(err, burr.ErrConflict) || !strings.Contains(err.Error(), "claimed until") {
 		t.Fatalf("Claim of a step before a live claim: error = %v, want ErrConflict saying it is claimed", err)
+	}
+
+	// A database without the table at all: claims say to call Initialize.
+	bare := filepath.Join(t.TempDir(), "bare.db")
+	rawDB(t, bare).Exec(`CREATE TABLE unrelated (x)`)
+	p2, err := sqlite.Open(t.Context(), bare, sqlite.WithTable("missing"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p2.Close()
+	if _, err := rawDB(t, bare).Exec(`DROP TABLE missing`); err != nil {
+		t.Fatal(err)
+	}
+	if err := p2.Claim(t.Context(), app.At(0), time.Hour); err == nil || errors.Is(err, burr.ErrConflict) || !strings.Contains(err.Error(), "Initialize") {
+		t.Fatalf("Claim without the table: error = %v, want one saying to call Initialize", err)
 	}
 }

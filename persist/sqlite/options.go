@@ -40,7 +40,18 @@ type options struct {
 	sync        Synchronous
 	busyTimeout time.Duration
 	now         func() time.Time
+	wal         walMode
 }
+
+// walMode is what WithWAL asked: nothing (WAL for a new database only), WAL
+// everywhere, or no WAL.
+type walMode int
+
+const (
+	walNew walMode = iota
+	walAlways
+	walNever
+)
 
 func defaultOptions() options {
 	return options{table: DefaultTable, sync: SyncFull, busyTimeout: 10 * time.Second, now: time.Now}
@@ -50,8 +61,26 @@ func defaultOptions() options {
 const DefaultTable = "burr_state"
 
 // WithTable stores records in the named table instead of DefaultTable. The name
-// must be a plain SQL identifier (letters, digits, underscores).
+// must be a plain SQL identifier (letters, digits, underscores); SQL keywords
+// such as "select" are fine, as every statement quotes it.
 func WithTable(name string) Option { return func(o *options) { o.table = name } }
+
+// WithWAL decides the journal mode, which is a lasting property of a database
+// file. By default a database that Open creates uses WAL (readers never wait
+// for the writer), and an existing database keeps its journal mode: one that
+// Python Burr created stays in SQLite's default rollback-journal mode.
+// WithWAL(true) switches an existing database to WAL too (Python Burr reads
+// and writes WAL databases as well; the file then stays in WAL mode);
+// WithWAL(false) leaves every database, new ones included, in rollback-journal
+// mode, exactly as Python Burr creates them.
+func WithWAL(on bool) Option {
+	return func(o *options) {
+		o.wal = walNever
+		if on {
+			o.wal = walAlways
+		}
+	}
+}
 
 // WithSynchronous sets the durability of each save; the default is SyncFull.
 func WithSynchronous(s Synchronous) Option { return func(o *options) { o.sync = s } }
@@ -67,6 +96,11 @@ func WithBusyTimeout(d time.Duration) Option { return func(o *options) { o.busyT
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// quoted returns a plain identifier quoted for SQL, so that a name that is
+// also a keyword ("select", "order") names a table like any other. SQLite
+// compares identifiers case-insensitively, quoted or not.
+func quoted(name string) string { return `"` + name + `"` }
 
 func (o *options) check() error {
 	if !identifier.MatchString(o.table) {

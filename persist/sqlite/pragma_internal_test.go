@@ -1,43 +1,86 @@
 package sqlite
 
 import (
+	"database/sql"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
+// rollbackDB creates a database the way Python's sqlite3 does: SQLite's
+// default rollback journal.
+func rollbackDB(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "python.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE unrelated (x)`); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func TestPragmas(t *testing.T) {
+	newFile := func(t *testing.T) string { return filepath.Join(t.TempDir(), "burr.db") }
 	for _, c := range []struct {
+		name    string
+		path    func(t *testing.T) string
 		opts    []Option
 		sync    int
 		journal string
-		memory  bool
 	}{
-		{nil, 2, "wal", false},
-		{[]Option{WithSynchronous(SyncNormal)}, 1, "wal", false},
-		{nil, 2, "off", true},
+		{"new file", newFile, nil, 2, "wal"},
+		{"new file, SyncNormal", newFile, []Option{WithSynchronous(SyncNormal)}, 1, "wal"},
+		{"new file, WithWAL(false)", newFile, []Option{WithWAL(false)}, 2, "delete"},
+		{"new file URI", func(t *testing.T) string { return "file:" + newFile(t) + "?cache=private" }, nil, 2, "wal"},
+		{"existing rollback-journal file", rollbackDB, nil, 2, "delete"},
+		{"existing file URI", func(t *testing.T) string { return "file:" + rollbackDB(t) }, nil, 2, "delete"},
+		{"existing file, WithWAL(true)", rollbackDB, []Option{WithWAL(true)}, 2, "wal"},
+		{"memory", func(*testing.T) string { return ":memory:" }, nil, 2, "off"},
 	} {
-		path := ":memory:"
-		if !c.memory {
-			path = filepath.Join(t.TempDir(), "burr.db")
+		t.Run(c.name, func(t *testing.T) {
+			path := c.path(t)
+			p, err := Open(t.Context(), path, c.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			var sync, busy int
+			var journal string
+			if err := p.w.QueryRowContext(t.Context(), `PRAGMA synchronous`).Scan(&sync); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.w.QueryRowContext(t.Context(), `PRAGMA journal_mode`).Scan(&journal); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.w.QueryRowContext(t.Context(), `PRAGMA busy_timeout`).Scan(&busy); err != nil {
+				t.Fatal(err)
+			}
+			if sync != c.sync || journal != c.journal || busy != 10000 {
+				t.Errorf("synchronous=%d journal_mode=%s busy_timeout=%d, want %d %s 10000", sync, journal, busy, c.sync, c.journal)
+			}
+		})
+	}
+}
+
+func TestNewDatabase(t *testing.T) {
+	dir := t.TempDir()
+	existing := rollbackDB(t)
+	for path, want := range map[string]bool{
+		filepath.Join(dir, "missing.db"):             true,
+		"file:" + filepath.Join(dir, "missing.db"):   true,
+		"file://" + filepath.Join(dir, "missing.db"): true, // file:///path
+		"file://localhost" + filepath.Join(dir, "m"): true,
+		existing:                        false,
+		"file:" + existing + "?mode=rw": false,
+		"file:" + strings.ReplaceAll(existing, "/", "%2F"): false,
+		dir: false,
+	} {
+		if got := newDatabase(path); got != want {
+			t.Errorf("newDatabase(%q) = %v, want %v", path, got, want)
 		}
-		p, err := Open(t.Context(), path, c.opts...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var sync, busy int
-		var journal string
-		if err := p.w.QueryRowContext(t.Context(), `PRAGMA synchronous`).Scan(&sync); err != nil {
-			t.Fatal(err)
-		}
-		if err := p.w.QueryRowContext(t.Context(), `PRAGMA journal_mode`).Scan(&journal); err != nil {
-			t.Fatal(err)
-		}
-		if err := p.w.QueryRowContext(t.Context(), `PRAGMA busy_timeout`).Scan(&busy); err != nil {
-			t.Fatal(err)
-		}
-		if sync != c.sync || journal != c.journal || busy != 10000 {
-			t.Errorf("%s %v: synchronous=%d journal_mode=%s busy_timeout=%d, want %d %s 10000", path, c.opts, sync, journal, busy, c.sync, c.journal)
-		}
-		p.Close()
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -44,6 +46,13 @@ func TestConformance(t *testing.T) {
 	t.Run("memory", func(t *testing.T) {
 		persisttest.Run(t, func(t *testing.T) burr.Persister { return open(t, ":memory:") })
 	})
+	// A table named by an SQL keyword works like any other: every statement
+	// quotes it.
+	t.Run("table named select", func(t *testing.T) {
+		persisttest.Run(t, func(t *testing.T) burr.Persister {
+			return open(t, filepath.Join(t.TempDir(), "burr.db"), sqlite.WithTable("select"))
+		})
+	})
 }
 
 // Two persisters on one file behave like two processes sharing it.
@@ -51,6 +60,20 @@ func TestSharedFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "burr.db")
 	persisttest.RunShared(t, open(t, path), open(t, path))
 	persisttest.RunSharedClaims(t, open(t, path), open(t, path))
+}
+
+// The same in a database Python Burr created: conflicts are detected without
+// the unique index, by the INSERT's own check.
+func TestSharedPythonFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "python.db")
+	raw := rawDB(t, path)
+	for _, q := range []string{pythonTable, pythonIndex} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	persisttest.RunShared(t, open(t, path), open(t, path))
 }
 
 // rawDB opens the file with plain SQL, as Python's sqlite3 module would.
@@ -79,7 +102,7 @@ func TestPythonFormat(t *testing.T) {
 		State: counter.Set(burr.SequenceIDKey, 2), Status: burr.StatusFailed}); err != nil {
 		t.Fatal(err)
 	}
-	other := burr.State{}.Set("msg", "héllo ☃ 𝄞 \"q\"\n").Set("x", 1.0).Set("y", 0.5).Set("n", nil).
+	other := burr.State{}.Set("msg", "héllo ☃ 𝄞 \"q\"\n\x7f").Set("x", 1.0).Set("y", 0.5).Set("n", nil).
 		Set("l", []any{1, 2, map[string]any{"b": 1, "a": 2}}).Set("e", map[string]any{})
 	if err := p.Save(ctx, burr.Record{StepRef: burr.AppRef{AppID: "a2"}.At(0), Position: "p", State: other, Status: burr.StatusCompleted}); err != nil {
 		t.Fatal(err)
@@ -96,7 +119,7 @@ func TestPythonFormat(t *testing.T) {
 	want := []string{
 		`('pk','a1',1,'counter','completed','{"count": 2, "fail": true, "__SEQUENCE_ID": 1, "__PRIOR_STEP": "counter"}')`,
 		`('pk','a1',2,'counter','failed','{"count": 2, "fail": true, "__SEQUENCE_ID": 2, "__PRIOR_STEP": "counter"}')`,
-		`('','a2',0,'p','completed','{"msg": "h\u00e9llo \u2603 \ud834\udd1e \"q\"\n", "x": 1.0, "y": 0.5, "n": null, "l": [1, 2, {"a": 2, "b": 1}], "e": {}}')`,
+		`('','a2',0,'p','completed','{"msg": "h\u00e9llo \u2603 \ud834\udd1e \"q\"\n\u007f", "x": 1.0, "y": 0.5, "n": null, "l": [1, 2, {"a": 2, "b": 1}], "e": {}}')`,
 	}
 	timestamp := regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$`)
 	i := 0
@@ -273,13 +296,22 @@ func TestLoadPythonRows(t *testing.T) {
 	if d := time.Since(r.CreatedAt); d < -time.Minute || d > time.Hour {
 		t.Errorf("created_at = %v, want about now (UTC)", r.CreatedAt)
 	}
-	// Open added our index to Python's database, and we can continue the app.
+	// The app continues, and what it saves is what Python Burr would have
+	// saved: the old message and every other key as they were (key order,
+	// numbers, escapes), the new message after it.
 	app := resumeChat(t, p)
-	if _, err := app.Step(ctx); err != nil {
+	for range 2 { // prompt, then respond
+		if _, err := app.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var state string
+	if err := rawDB(t, path).QueryRow(`SELECT state FROM burr_state WHERE app_id = 'chat' AND sequence_id = 3`).Scan(&state); err != nil {
 		t.Fatal(err)
 	}
-	if r, _ := p.Load(ctx, burr.AppRef{AppID: "chat"}.At(burr.Latest)); r.SequenceID != 2 {
-		t.Errorf("after one more step latest = %d, want 2", r.SequenceID)
+	want := `{"chat_history": [{"role": "user", "content": "hi"}, {"content": "hello", "role": "assistant"}], "prompt": "h\u00e9llo \ud83d\ude00", "temperature": 0.5, "tokens": 12, "__SEQUENCE_ID": 3, "__PRIOR_STEP": "respond"}`
+	if state != want {
+		t.Errorf("saved state\n%s\nwant\n%s", state, want)
 	}
 	ids, err := p.ListAppIDs(ctx, "")
 	if err != nil || len(ids) != 1 || ids[0] != "chat" {
@@ -406,45 +438,142 @@ func TestManyApplications(t *testing.T) {
 	}
 }
 
-// A table created by Python Burr lacks the unique index that detects
-// conflicting writers: Open adds it, and a table without it is not
-// initialized.
-func TestPythonTableGetsTheIndex(t *testing.T) {
-	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "py.db")
-	raw, err := sql.Open("sqlite", path)
+// schema returns what Python Burr's schema check and an administrator would
+// look at: the database's tables and indexes, its journal mode and the file
+// header's read/write versions (2 for WAL, 1 for a rollback journal).
+func schema(t *testing.T, path string) string {
+	t.Helper()
+	db := rawDB(t, path)
+	defer db.Close()
+	rows, err := db.Query(`SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := raw.Exec(`CREATE TABLE burr_state (partition_key TEXT DEFAULT '', app_id TEXT NOT NULL, sequence_id INTEGER NOT NULL,
-		position TEXT NOT NULL, status TEXT NOT NULL, state TEXT NOT NULL, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
-		PRIMARY KEY (partition_key, app_id, sequence_id, position))`); err != nil {
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var typ, name, tbl, ddl string
+		if err := rows.Scan(&typ, &name, &tbl, &ddl); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, strings.Join([]string{typ, name, tbl, ddl}, " | "))
+	}
+	var journal string
+	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&journal); err != nil {
 		t.Fatal(err)
+	}
+	db.Close()
+	header := make([]byte, 20)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := io.ReadFull(f, header); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%s\njournal_mode=%s header versions=%d,%d", strings.Join(out, "\n"), journal, header[18], header[19])
+}
+
+// pythonIndex is Python Burr's created_at index.
+const pythonIndex = `CREATE INDEX IF NOT EXISTS burr_state_created_at_index ON burr_state (created_at);`
+
+// Using a database Python Burr created leaves its schema and journal mode as
+// they were: only records are added.
+func TestPythonDatabaseUnchanged(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "py.db")
+	raw := rawDB(t, path)
+	for _, q := range []string{pythonTable, pythonIndex} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
 	}
 	raw.Close()
-	p := open(t, path)
-	if ok, err := p.Initialized(ctx); err != nil || !ok {
-		t.Fatalf("Initialized = %v, %v after Open", ok, err)
+	before := schema(t, path)
+	if !strings.Contains(before, "journal_mode=delete header versions=1,1") {
+		t.Fatalf("the Python-style database is not in rollback-journal mode:\n%s", before)
 	}
-	if _, err := rawDB(t, path).Exec(`DROP INDEX burr_state_sequence_id_index`); err != nil {
-		t.Fatal(err)
-	}
-	if ok, err := p.Initialized(ctx); err != nil || ok {
-		t.Fatalf("Initialized = %v, %v; want false without the unique index", ok, err)
-	}
-	if err := p.Initialize(ctx); err != nil {
+
+	p, err := sqlite.Open(ctx, path)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := p.Initialized(ctx); err != nil || !ok {
-		t.Fatalf("Initialized = %v, %v after Initialize", ok, err)
+		t.Fatalf("Initialized = %v, %v", ok, err)
 	}
-	r := burr.Record{StepRef: burr.AppRef{AppID: "a"}.At(1), Position: "x", Status: burr.StatusCompleted}
+	r := burr.Record{StepRef: burr.AppRef{AppID: "a"}.At(1), Position: "x", State: burr.State{}.Set("n", 1), Status: burr.StatusCompleted}
 	if err := p.Save(ctx, r); err != nil {
 		t.Fatal(err)
 	}
+	// Conflicts are detected without an index of our own, even for another
+	// position under the same sequence id (the primary key allows that one).
 	r.Position = "y"
 	if err := p.Save(ctx, r); !errors.Is(err, burr.ErrConflict) {
-		t.Fatalf("want ErrConflict, got %v", err)
+		t.Fatalf("second writer of sequence id 1: %v, want ErrConflict", err)
+	}
+	if got, err := p.Load(ctx, burr.AppRef{AppID: "a"}.At(burr.Latest)); err != nil || got.Position != "x" {
+		t.Fatalf("Load = %+v, %v", got, err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if after := schema(t, path); after != before {
+		t.Errorf("the database changed:\nbefore\n%s\nafter\n%s", before, after)
+	}
+
+	// WithWAL(true) is how one asks for WAL in such a database.
+	p, err = sqlite.Open(ctx, path, sqlite.WithWAL(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	if after := schema(t, path); !strings.Contains(after, "journal_mode=wal header versions=2,2") {
+		t.Errorf("WithWAL(true) did not switch to WAL:\n%s", after)
+	}
+}
+
+// A database Open creates has Python Burr's schema, in WAL mode, plus the
+// unique index that makes conflict detection part of the INSERT and the
+// claims table.
+func TestNewDatabaseSchema(t *testing.T) {
+	ours := filepath.Join(t.TempDir(), "burr.db")
+	open(t, ours).Close()
+	python := filepath.Join(t.TempDir(), "python.db")
+	raw := rawDB(t, python)
+	for _, q := range []string{pythonTable, pythonIndex} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	strip := func(s string) string { // the DDL's indentation differs
+		return strings.Join(strings.Fields(strings.ReplaceAll(strings.ReplaceAll(s, `"`, ""), ";", "")), " ")
+	}
+	got, want := strip(schema(t, ours)), strip(schema(t, python))
+	want = strings.Replace(want, "journal_mode=delete header versions=1,1", "journal_mode=wal header versions=2,2", 1)
+	want = strings.Replace(want, "index | sqlite_autoindex", "index | burr_state_sequence_id_index | burr_state | "+
+		"CREATE UNIQUE INDEX burr_state_sequence_id_index ON burr_state (partition_key, app_id, sequence_id) index | sqlite_autoindex", 1)
+	// and the claims table.
+	want = strings.Replace(want, "table | burr_state | burr_state |", "index | sqlite_autoindex_burr_state_claims_1 | burr_state_claims | table | burr_state | burr_state |", 1)
+	want = strings.Replace(want, " journal_mode=", " table | burr_state_claims | burr_state_claims | CREATE TABLE burr_state_claims ( partition_key TEXT NOT NULL, "+
+		"app_id TEXT NOT NULL, sequence_id INTEGER NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (partition_key, app_id) ) journal_mode=", 1)
+	if got != want {
+		t.Errorf("schema of a new database:\n%s\nwant Python Burr's (in WAL mode):\n%s", got, want)
+	}
+}
+
+// A stored state of null is a damaged record, not an empty state.
+func TestNullState(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "burr.db")
+	p := open(t, path)
+	if _, err := rawDB(t, path).Exec(`INSERT INTO burr_state (partition_key, app_id, sequence_id, position, state, status)
+		VALUES ('', 'chat', 4, 'respond', 'null', 'completed')`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := p.Load(t.Context(), burr.AppRef{AppID: "chat"}.At(burr.Latest))
+	if err == nil || !strings.Contains(err.Error(), "corrupt") || !strings.Contains(err.Error(), "null") || !strings.Contains(err.Error(), `"chat"`) {
+		t.Fatalf("loading a null state: %v", err)
 	}
 }
 
