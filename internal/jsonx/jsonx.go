@@ -428,8 +428,13 @@ func PyFormat(compact []byte) []byte {
 	return AppendPyFormat(make([]byte, 0, len(compact)+len(compact)/8), compact)
 }
 
-// AppendPyFormat appends the Python-style form of compact to out.
+// AppendPyFormat appends the Python-style form of compact to out. A large
+// document gets the exact room it needs at once, rather than a buffer grown
+// (and copied) several times.
 func AppendPyFormat(out, compact []byte) []byte {
+	if len(compact) > 64<<10 {
+		out = slices.Grow(out, pyFormatLen(compact))
+	}
 	inString := false
 	for i := 0; i < len(compact); {
 		c := compact[i]
@@ -476,6 +481,54 @@ func AppendPyFormat(out, compact []byte) []byte {
 		i++
 	}
 	return out
+}
+
+// pyFormatLen returns the length of compact's Python-style form, as
+// AppendPyFormat writes it.
+func pyFormatLen(compact []byte) int {
+	n := 0
+	inString := false
+	for i := 0; i < len(compact); {
+		c := compact[i]
+		if inString {
+			switch {
+			case c == '\\':
+				n += 2
+				i += 2
+				continue
+			case c == '"':
+				inString = false
+			case c == 0x7f:
+				n += 6
+				i++
+				continue
+			case c >= utf8.RuneSelf:
+				r, size := utf8.DecodeRune(compact[i:])
+				if r >= 0x10000 {
+					n += 12
+				} else {
+					n += 6
+				}
+				i += size
+				continue
+			}
+			n++
+			i++
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+			n++
+		case ',', ':':
+			n += 2
+		case ' ', '\n', '\t', '\r':
+		default:
+			n++
+		}
+		i++
+	}
+	return n
 }
 
 func appendU(out []byte, r rune) []byte {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -206,5 +207,28 @@ func TestAppendAllocs(t *testing.T) {
 	buf := make([]byte, 0, 256)
 	if n := testing.AllocsPerRun(100, func() { buf, _ = Append(buf[:0], v) }); n != 0 {
 		t.Errorf("Append allocates %v times", n)
+	}
+}
+
+// A large document is rewritten into a buffer of exactly the right size.
+func TestPyFormatLen(t *testing.T) {
+	var doc []byte
+	doc = append(doc, '[')
+	for i := range 20000 {
+		if i > 0 {
+			doc = append(doc, ',')
+		}
+		doc = AppendString(doc, "é😀 \x7f\"q\"\n, x: y")
+	}
+	doc = append(doc, ']')
+	out := AppendPyFormat(nil, doc)
+	if n := pyFormatLen(doc); n != len(out) {
+		t.Fatalf("pyFormatLen = %d, AppendPyFormat wrote %d bytes", n, len(out))
+	}
+	if cap(out)-len(out) > 8<<10 { // one allocation, rounded up to a page
+		t.Errorf("cap %d for %d bytes: the buffer grew more than once", cap(out), len(out))
+	}
+	if !strings.HasPrefix(string(out), `["\u00e9\ud83d\ude00 \u007f\"q\"\n, x: y", "`) {
+		t.Errorf("out starts %s", out[:60])
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/burrgo/burr"
 )
 
 // rollbackDB creates a database the way Python's sqlite3 does: SQLite's
@@ -82,5 +84,32 @@ func TestNewDatabase(t *testing.T) {
 		if got := newDatabase(path); got != want {
 			t.Errorf("newDatabase(%q) = %v, want %v", path, got, want)
 		}
+	}
+}
+
+// One large state does not pin its encoding buffers until Close.
+func TestLargeStateBuffersReleased(t *testing.T) {
+	p, err := Open(t.Context(), filepath.Join(t.TempDir(), "burr.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	save := func(seq int, s burr.State) {
+		t.Helper()
+		if err := p.Save(t.Context(), burr.Record{StepRef: burr.AppRef{AppID: "a"}.At(seq), Position: "x", State: s, Status: burr.StatusCompleted}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save(0, burr.State{}.Set("text", strings.Repeat("é", 1<<20)))
+	if cap(p.buf) > keepBuffer || cap(p.pybuf) > keepBuffer {
+		t.Errorf("after a 2 MB state the persister keeps buffers of %d and %d bytes", cap(p.buf), cap(p.pybuf))
+	}
+	save(1, burr.State{}.Set("n", 1))
+	if cap(p.buf) == 0 || cap(p.pybuf) == 0 {
+		t.Errorf("small buffers were not kept for the next save")
+	}
+	r, err := p.Load(t.Context(), burr.AppRef{AppID: "a"}.At(0))
+	if err != nil || len(r.State.Value("text").(string)) != 2<<20 {
+		t.Fatalf("large state read back wrong: %v", err)
 	}
 }
