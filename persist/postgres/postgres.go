@@ -43,6 +43,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -63,7 +64,10 @@ type options struct {
 }
 
 // WithTable stores records in the named table instead of DefaultTable. The
-// name must be a plain SQL identifier (letters, digits, underscores).
+// name must be a plain SQL identifier (letters, digits, underscores). It
+// names the same table it would unquoted (PostgreSQL folds it to lower
+// case), and SQL keywords such as "select" are fine: every statement quotes
+// it.
 func WithTable(name string) Option { return func(o *options) { o.table = name } }
 
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -105,8 +109,11 @@ func New(pool *pgxpool.Pool, opts ...Option) (*Persister, error) {
 	if pool == nil {
 		return nil, errors.New("postgres: nil pool")
 	}
-	t := o.table
-	return &Persister{pool: pool, table: t, sql: queries{
+	// Quoted, so that a keyword ("select", "order") is a name like any
+	// other; folded to lower case first, as PostgreSQL folds the unquoted
+	// name, so that WithTable("Burr") still names the table burr.
+	t, claims := quoted(o.table), quoted(o.table+"_claims")
+	return &Persister{pool: pool, table: strings.ToLower(o.table), sql: queries{
 		insert: fmt.Sprintf(`INSERT INTO %s (partition_key, app_id, sequence_id, position, status, state, state_keys, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, now() AT TIME ZONE 'UTC') ON CONFLICT DO NOTHING`, t),
 		latest: fmt.Sprintf(`SELECT sequence_id, position, status, state, state_keys, created_at FROM %s
@@ -118,12 +125,12 @@ GROUP BY app_id ORDER BY max(created_at) DESC, app_id`, t),
 		// The claim is taken unless the step is saved or the application's
 		// claim of it or of a later step lives: the row is inserted, or
 		// replaced, or nothing changes.
-		claim: fmt.Sprintf(`INSERT INTO %[1]s_claims AS c (partition_key, app_id, sequence_id, expires_at)
+		claim: fmt.Sprintf(`INSERT INTO %[2]s AS c (partition_key, app_id, sequence_id, expires_at)
 SELECT $1, $2, $3, now() + $4::bigint * interval '1 millisecond'
 WHERE NOT EXISTS (SELECT 1 FROM %[1]s WHERE partition_key = $1 AND app_id = $2 AND sequence_id = $3)
 ON CONFLICT (partition_key, app_id) DO UPDATE SET sequence_id = excluded.sequence_id, expires_at = excluded.expires_at
-WHERE c.sequence_id < excluded.sequence_id OR c.expires_at <= now()`, t),
-		holder: fmt.Sprintf(`SELECT sequence_id, expires_at, expires_at > now() FROM %s_claims WHERE partition_key = $1 AND app_id = $2`, t),
+WHERE c.sequence_id < excluded.sequence_id OR c.expires_at <= now()`, t, claims),
+		holder: fmt.Sprintf(`SELECT sequence_id, expires_at, expires_at > now() FROM %s WHERE partition_key = $1 AND app_id = $2`, claims),
 	}}, nil
 }
 
@@ -167,12 +174,17 @@ func (p *Persister) Close() error {
 	return nil
 }
 
+// quoted returns the identifier PostgreSQL would make of name unquoted (it
+// folds it to lower case), quoted.
+func quoted(name string) string { return pgx.Identifier{strings.ToLower(name)}.Sanitize() }
+
 // Initialize creates the table and its indexes, and the claims table, when
 // they do not exist, and adds the state_keys column to a table Python Burr
 // created. Servers starting
 // at once may all call it: they take turns under an advisory lock.
 func (p *Persister) Initialize(ctx context.Context) error {
-	t := p.table
+	t := quoted(p.table)
+	created, sequence := quoted(p.table+"_created_at_index"), quoted(p.table+"_sequence_id_index")
 	stmts := []string{
 		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (
     partition_key TEXT DEFAULT '',
@@ -185,18 +197,18 @@ func (p *Persister) Initialize(ctx context.Context) error {
     PRIMARY KEY (partition_key, app_id, sequence_id, position)
 )`, t),
 		fmt.Sprintf(`ALTER TABLE %s ADD COLUMN IF NOT EXISTS state_keys TEXT[]`, t),
-		fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %[1]s_created_at_index ON %[1]s (created_at)`, t),
-		fmt.Sprintf(`CREATE UNIQUE INDEX IF NOT EXISTS %[1]s_sequence_id_index ON %[1]s (partition_key, app_id, sequence_id)`, t),
-		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s_claims (
+		fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON %s (created_at)`, created, t),
+		fmt.Sprintf(`CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (partition_key, app_id, sequence_id)`, sequence, t),
+		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (
     partition_key TEXT NOT NULL,
     app_id TEXT NOT NULL,
     sequence_id INTEGER NOT NULL,
     expires_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (partition_key, app_id)
-)`, t),
+)`, quoted(p.table+"_claims")),
 	}
 	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "burr-init:"+t); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "burr-init:"+p.table); err != nil {
 			return err
 		}
 		for _, s := range stmts {
@@ -207,7 +219,7 @@ func (p *Persister) Initialize(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("postgres: initializing table %q: %w", t, err)
+		return fmt.Errorf("postgres: initializing table %q: %w", p.table, err)
 	}
 	return nil
 }
@@ -220,7 +232,7 @@ func (p *Persister) Initialized(ctx context.Context) (bool, error) {
 	var ok bool
 	err := p.pool.QueryRow(ctx, `SELECT to_regclass($2) IS NOT NULL AND to_regclass($3) IS NOT NULL AND EXISTS (
     SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'state_keys' AND NOT attisdropped)`,
-		p.table, p.table+"_sequence_id_index", p.table+"_claims").Scan(&ok)
+		quoted(p.table), quoted(p.table+"_sequence_id_index"), quoted(p.table+"_claims")).Scan(&ok)
 	if err != nil {
 		return false, fmt.Errorf("postgres: checking for table %q: %w", p.table, err)
 	}

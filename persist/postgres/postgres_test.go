@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -190,5 +191,62 @@ func TestNewWrapsPool(t *testing.T) {
 	}
 	if err := pool.Ping(ctx); err != nil {
 		t.Fatalf("the pool was closed with the persister: %v", err)
+	}
+}
+
+// A table named by an SQL keyword works like any other (every statement
+// quotes it), and a name in capitals names the table PostgreSQL would make of
+// it unquoted.
+func TestTableNames(t *testing.T) {
+	ctx := t.Context()
+	d := dsn(t)
+	pool, err := pgxpool.New(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close) // after drop, which is registered later
+	mixed := fmt.Sprintf("Burr_Mixed_%d", time.Now().UnixNano())
+	drop := func() {
+		for _, name := range []string{`"select"`, `"select_claims"`, strings.ToLower(mixed), strings.ToLower(mixed) + "_claims"} {
+			if _, err := pool.Exec(context.Background(), "DROP TABLE IF EXISTS "+name); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	drop()
+	t.Cleanup(drop)
+	for _, name := range []string{"select", mixed} {
+		p := open(t, name)
+		r := burr.Record{StepRef: burr.AppRef{AppID: "a"}.At(0), Position: "x", State: burr.State{}.Set("n", 1), Status: burr.StatusCompleted}
+		if err := p.Save(ctx, r); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := p.Save(ctx, r); !errors.Is(err, burr.ErrConflict) {
+			t.Fatalf("%s: second save: %v, want ErrConflict", name, err)
+		}
+		if got, err := p.Load(ctx, burr.AppRef{AppID: "a"}.At(burr.Latest)); err != nil || got.State.Value("n") != 1 {
+			t.Fatalf("%s: Load = %v, %v", name, got.State, err)
+		}
+		if ok, err := p.Initialized(ctx); err != nil || !ok {
+			t.Fatalf("%s: Initialized = %v, %v", name, ok, err)
+		}
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM `+strings.ToLower(mixed)).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("the table %s (folded to lower case, as unquoted) holds %d rows: %v", mixed, n, err)
+	}
+}
+
+// A stored state of null is a damaged record, not an empty state.
+func TestNullState(t *testing.T) {
+	table := newTable(t)
+	p := open(t, table)
+	if _, err := p.Pool().Exec(t.Context(), fmt.Sprintf(`INSERT INTO %s (partition_key, app_id, sequence_id, position, state, status)
+		VALUES ('', 'chat', 4, 'respond', 'null', 'completed')`, table)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := p.Load(t.Context(), burr.AppRef{AppID: "chat"}.At(burr.Latest))
+	if err == nil || !strings.Contains(err.Error(), "corrupt") || !strings.Contains(err.Error(), "null") {
+		t.Fatalf("loading a null state: %v", err)
 	}
 }

@@ -166,3 +166,54 @@ func TestServerGoesAway(t *testing.T) {
 		})
 	})
 }
+
+// Prefixes are not interpreted (keys are plain bytes to Redis): the only
+// way to make two stores share keys would be a prefix that reaches into the
+// partition part, which starts at the first '{' and is refused in prefixes.
+// Prefixes that look like each other stay apart.
+func TestPrefixesStayApart(t *testing.T) {
+	rdb := client(t)
+	base := newPrefix(t)
+	ctx := t.Context()
+	prefixes := []string{base, base + ":", base + ":pk:", "select " + base}
+	for i, prefix := range prefixes {
+		p := open(t, rdb, prefix)
+		r := burr.Record{StepRef: burr.AppRef{AppID: "a"}.At(0), Position: "x", State: burr.State{}.Set("store", i), Status: burr.StatusCompleted}
+		if err := p.Save(ctx, r); err != nil {
+			t.Fatalf("prefix %q: %v", prefix, err)
+		}
+	}
+	for i, prefix := range prefixes {
+		got, err := open(t, rdb, prefix).Load(ctx, burr.AppRef{AppID: "a"}.At(0))
+		if err != nil || got.State.Value("store") != i {
+			t.Errorf("prefix %q loads %v, %v; want its own record", prefix, got.State, err)
+		}
+	}
+	t.Cleanup(func() {
+		for _, prefix := range prefixes[1:] {
+			keys, _ := rdb.Keys(context.Background(), prefix+"*").Result()
+			if len(keys) > 0 {
+				rdb.Del(context.Background(), keys...)
+			}
+		}
+	})
+}
+
+// A stored state of null is a damaged record, not an empty state.
+func TestNullState(t *testing.T) {
+	rdb := client(t)
+	prefix := newPrefix(t)
+	p := open(t, rdb, prefix)
+	ctx := t.Context()
+	r := burr.Record{StepRef: burr.AppRef{AppID: "chat"}.At(4), Position: "respond", State: burr.State{}.Set("n", 1), Status: burr.StatusCompleted}
+	if err := p.Save(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.HSet(ctx, prefix+":{pk:}:app:chat:seq:4", "state", "null").Err(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := p.Load(ctx, burr.AppRef{AppID: "chat"}.At(burr.Latest))
+	if err == nil || !strings.Contains(err.Error(), "corrupt") || !strings.Contains(err.Error(), "null") {
+		t.Fatalf("loading a null state: %v", err)
+	}
+}
