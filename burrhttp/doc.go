@@ -26,7 +26,10 @@
 // one that loses to another resumer ([burr.ErrConflict]).
 //
 // with ": ping" comment lines in between while the action is silent, so that
-// proxies keep the connection open. Each event is written and flushed as soon
+// proxies keep the connection open. Data is JSON as everywhere in this
+// module: NaN and infinities, which JSON cannot hold, are sent as null (a
+// float item that happens to be NaN does not end the stream), and maps that
+// came from JSON keep their key order. Each event is written and flushed as soon
 // as it exists: nothing is buffered, and because the action runs on the
 // handler's goroutine, a slow client slows the action down instead of filling
 // memory.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -18,7 +19,8 @@ import (
 func TestInterruptEvent(t *testing.T) {
 	ask := burr.NewStreamingAction("approve", func(ctx context.Context, s burr.State, yield burr.Yield) (burr.Result, burr.State, error) {
 		yield("checking")
-		ans, err := burr.Ask(ctx, map[string]any{"tool": "delete_files", "question": "allow?"})
+		// NaN in the payload is sent as null, as everywhere (not refused).
+		ans, err := burr.Ask(ctx, map[string]any{"tool": "delete_files", "question": "allow?", "score": math.NaN()})
 		if err != nil {
 			return nil, s, err
 		}
@@ -46,7 +48,7 @@ func TestInterruptEvent(t *testing.T) {
 	want := []event{
 		{"start", fmt.Sprintf(`{"app_id":%q,"action":"approve"}`, app.Ref().AppID)},
 		{"item", `"checking"`},
-		{"interrupt", fmt.Sprintf(`{"app_id":%q,"action":"approve","sequence_id":0,"payload":{"question":"allow?","tool":"delete_files"}}`, app.Ref().AppID)},
+		{"interrupt", fmt.Sprintf(`{"app_id":%q,"action":"approve","sequence_id":0,"payload":{"question":"allow?","score":null,"tool":"delete_files"}}`, app.Ref().AppID)},
 	}
 	if fmt.Sprint(evs) != fmt.Sprint(want) {
 		t.Fatalf("events:\n%v\nwant:\n%v", evs, want)

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/burrgo/burr"
+	"github.com/burrgo/burr/internal/jsonx"
 )
 
 // DefaultHeartbeat is the interval of ": ping" comments when [SSE].Heartbeat is
@@ -110,11 +112,49 @@ type result struct {
 	State      any         `json:"state"`
 }
 
+// MarshalJSON encodes the result event like every JSON this module writes
+// (see event).
+func (r result) MarshalJSON() ([]byte, error) {
+	b := append([]byte(`{"app_id":`), jsonx.AppendString(nil, r.AppID)...)
+	b = append(b, `,"action":`...)
+	b = jsonx.AppendString(b, r.Action)
+	b = append(b, `,"sequence_id":`...)
+	b = strconv.AppendInt(b, int64(r.SequenceID), 10)
+	b = append(b, `,"result":`...)
+	var err error
+	if r.Result == nil {
+		b = append(b, "null"...)
+	} else if b, err = jsonx.Append(b, map[string]any(r.Result)); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"state":`...)
+	if b, err = jsonx.Append(b, r.State); err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
 type interrupted struct {
 	AppID      string `json:"app_id"`
 	Action     string `json:"action"`
 	SequenceID int    `json:"sequence_id"`
 	Payload    any    `json:"payload"`
+}
+
+// MarshalJSON encodes the interrupt event like every JSON this module writes
+// (see event).
+func (e interrupted) MarshalJSON() ([]byte, error) {
+	b := append([]byte(`{"app_id":`), jsonx.AppendString(nil, e.AppID)...)
+	b = append(b, `,"action":`...)
+	b = jsonx.AppendString(b, e.Action)
+	b = append(b, `,"sequence_id":`...)
+	b = strconv.AppendInt(b, int64(e.SequenceID), 10)
+	b = append(b, `,"payload":`...)
+	var err error
+	if b, err = jsonx.Append(b, e.Payload); err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
 }
 
 type failure struct {
@@ -292,9 +332,12 @@ type eventWriter struct {
 	encErr  error // an item or result that could not be encoded
 }
 
-// event writes one event; false means it was not written.
+// event writes one event; false means it was not written. Data is encoded as
+// every JSON this module writes: NaN and infinities, which JSON cannot hold,
+// as null (a stream item holding one is sent, not refused), and maps decoded
+// from JSON with their key order.
 func (ew *eventWriter) event(name string, data any) bool {
-	b, err := json.Marshal(data)
+	b, err := jsonx.Marshal(data)
 	if err != nil {
 		ew.encErr = fmt.Errorf("burrhttp: cannot encode the %s event: %w", name, err)
 		return false

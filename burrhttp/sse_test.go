@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -376,6 +377,26 @@ func TestErrors(t *testing.T) {
 		}
 		if fmt.Sprint(evs[1:]) != `[{error {"app_id":"`+app.Ref().AppID+`","action":"count","error":"hidden"}}]` {
 			t.Errorf("events %v", evs)
+		}
+	})
+	t.Run("non-finite numbers", func(t *testing.T) {
+		// One rule everywhere: NaN and infinities are sent as null, not
+		// refused (which abandoned the turn).
+		a := burr.NewStreamingAction("count", func(ctx context.Context, s burr.State, yield burr.Yield) (burr.Result, burr.State, error) {
+			yield(math.NaN())
+			yield(map[string]any{"loss": math.Inf(1), "ok": 1.5})
+			return burr.Result{"loss": math.NaN()}, s.Set("count", math.Inf(-1)), nil
+		}, burr.Writes("count"))
+		app := newApp(t, a)
+		srv, errs := serve(t, app, &burrhttp.SSE{Heartbeat: -1})
+		evs := collect(readEvents(get(t, context.Background(), srv.URL).Body))
+		if err := <-errs; err != nil {
+			t.Fatalf("Stream returned %v", err)
+		}
+		want := `[{item null} {item {"loss":null,"ok":1.5}} {result {"app_id":"` + app.Ref().AppID +
+			`","action":"count","sequence_id":0,"result":{"loss":null},"state":{"count":null,"__SEQUENCE_ID":0,"__PRIOR_STEP":"count"}}}]`
+		if got := fmt.Sprint(evs[1:]); got != want {
+			t.Errorf("events\n%s\nwant\n%s", got, want)
 		}
 	})
 	t.Run("busy", func(t *testing.T) {
