@@ -16,6 +16,29 @@
 // ([burr.WithInitializeFrom] with [burr.ResumeAtNextAction]) and continues
 // from what the winner saved.
 //
+// # How states are stored
+//
+// The database backends store a state as JSON ([burr.State.MarshalJSON]) and
+// read it back with [burr.State.UnmarshalJSON], so that what Burr wrote
+// reads and writes back unchanged:
+//
+//   - keys keep their order, the internal keys __SEQUENCE_ID and
+//     __PRIOR_STEP included, and so do the keys of the objects inside a
+//     state (a chat message loaded from Burr's {"role": …, "content": …} is
+//     written back in that order; maps made in Go are written with sorted
+//     keys);
+//   - numbers keep their value and type: an integer beyond int64 (Python's
+//     18446744073709551615) or a number beyond float64 (1e999) is kept as a
+//     json.Number with its exact text, never rounded or turned into an
+//     infinity;
+//   - non-finite floats follow one rule everywhere in this module (states,
+//     tracking logs, streamed events): NaN, +Inf and -Inf are written as
+//     null, and the NaN and Infinity literals Python's json.dumps writes
+//     (they are not JSON) are read as null. This differs from Python Burr's
+//     SQLite column, which holds those literals;
+//   - a stored state of null, or of anything but an object, is a damaged
+//     record: Load fails rather than return an empty state.
+//
 // # Opening
 //
 // One rule names the constructors of every backend: Open(ctx, path or DSN,
