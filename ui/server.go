@@ -215,7 +215,7 @@ func newAppPage(app *store.App) *appPage {
 	if app.Graph != nil {
 		p.Graph = layoutGraph(app.Graph, p.LastAction)
 	}
-	p.StepChildren = store.GroupChildren(app.ChildRuns, steps)
+	p.StepChildren = store.GroupChildren(app.Children, app.ChildRuns, steps)
 	for _, c := range app.Children {
 		if c.EventType == "fork" {
 			p.Forks = append(p.Forks, c)

@@ -55,10 +55,12 @@ const (
 )
 
 // StepChildren are the spawned children of one step, with their outcomes
-// counted.
+// counted. Total counts every child children.jsonl names for the step; Runs
+// (and the counts) only those read, at most maxChildRuns per application.
 type StepChildren struct {
 	Runs                                []ChildOfStep
 	Succeeded, Failed, Stopped, Running int
+	Total                               int
 }
 
 // ChildOfStep is a child with its outcome.
@@ -123,8 +125,9 @@ func readChildLog(fsys fs.FS, name string, r *ChildRun) {
 }
 
 // GroupChildren sorts runs by the step that spawned them, among steps, and
-// gives each its outcome; steps without children are left out.
-func GroupChildren(runs []ChildRun, steps []*Step) map[int]*StepChildren {
+// gives each its outcome; children are the lines of children.jsonl, which
+// Total counts. Steps without children are left out.
+func GroupChildren(children []Child, runs []ChildRun, steps []*Step) map[int]*StepChildren {
 	if len(runs) == 0 {
 		return nil
 	}
@@ -155,6 +158,15 @@ func GroupChildren(runs []ChildRun, steps []*Step) map[int]*StepChildren {
 			sc.Running++
 		}
 		sc.Runs = append(sc.Runs, ChildOfStep{ChildRun: r, Outcome: o})
+	}
+	for _, c := range children {
+		seq := -1
+		if c.SequenceID != nil {
+			seq = *c.SequenceID
+		}
+		if sc := out[seq]; sc != nil && c.EventType == trackfile.EventSpawnStart {
+			sc.Total++
+		}
 	}
 	return out
 }

@@ -1,6 +1,9 @@
 package store
 
 import (
+	"fmt"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/burrgo/burr/ui/internal/fixture"
@@ -23,12 +26,12 @@ func TestChildRuns(t *testing.T) {
 	if len(app.ChildRuns) != 4 {
 		t.Fatalf("%d child runs, want 4: %+v", len(app.ChildRuns), app.ChildRuns)
 	}
-	groups := GroupChildren(app.ChildRuns, app.Log.Steps())
+	groups := GroupChildren(app.Children, app.ChildRuns, app.Log.Steps())
 	g := groups[0]
 	if g == nil || len(groups) != 1 {
 		t.Fatalf("children grouped by step: %v, want step 0 only", groups)
 	}
-	if g.Succeeded != 1 || g.Failed != 1 || g.Stopped != 2 || g.Running != 0 {
+	if g.Total != 4 || g.Succeeded != 1 || g.Failed != 1 || g.Stopped != 2 || g.Running != 0 {
 		t.Fatalf("step 0: %d succeeded, %d failed, %d stopped, %d running; want 1, 1, 2, 0",
 			g.Succeeded, g.Failed, g.Stopped, g.Running)
 	}
@@ -76,5 +79,27 @@ func TestOutcome(t *testing.T) {
 		if got := outcome(tc.run, tc.stepErr); got != tc.want {
 			t.Errorf("%+v with step error %q: %s, want %s", tc.run, tc.stepErr, got, tc.want)
 		}
+	}
+}
+
+// Past maxChildRuns children, the others are counted but not read.
+func TestChildRunsBounded(t *testing.T) {
+	dir := t.TempDir()
+	var lines []string
+	for i := range maxChildRuns + 2 {
+		lines = append(lines, fmt.Sprintf(`{"type":"child_application_data","child":{"type":"pointer_data","app_id":"child-%d","sequence_id":null,"partition_key":null},"event_time":"2025-01-01T12:00:00","event_type":"spawn_start","sequence_id":0}`, i))
+	}
+	appDir := fixture.WriteRun(t, dir, "p", "parent", "", "", fixture.Begin0)
+	fixture.MustWrite(t, filepath.Join(appDir, "children.jsonl"), strings.Join(lines, "\n")+"\n")
+	app, err := New(dir).App("p", "parent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := GroupChildren(app.Children, app.ChildRuns, app.Log.Steps())[0]
+	if g == nil || len(g.Runs) != maxChildRuns || g.Total != maxChildRuns+2 || g.Running != maxChildRuns {
+		t.Fatalf("step 0 children: %+v", g)
+	}
+	if r := g.Runs[0]; !r.Missing || r.Outcome != OutcomeRunning {
+		t.Fatalf("a child without a directory: %+v", r)
 	}
 }
