@@ -38,11 +38,13 @@ var assets embed.FS
 // and every file is opened through an os.Root. Files are read at each
 // request, so runs that start after the server appear without a restart.
 //
-// The UI has no authentication. By default it answers only requests
-// addressed to a loopback address or to "localhost" (the Host header, any
-// port), so that a web page in the user's browser cannot read the runs
-// through a DNS name rebound to 127.0.0.1; other requests get 421
-// Misdirected Request. WithAllowedHosts and WithAllowRemote widen this.
+// By default the server answers only requests addressed to a loopback
+// address or to "localhost" (the Host header, any port), so that a web
+// page in the user's browser cannot read the runs through a DNS name
+// rebound to 127.0.0.1; other requests get 421 Misdirected Request.
+// WithAllowedHosts and WithAllowRemote widen this. Without WithToken the
+// UI has no authentication of its own; with it, every request needs the
+// access token.
 //
 // A Server is safe for concurrent use. Close ends the live-update streams.
 type Server struct {
@@ -56,6 +58,10 @@ type Server struct {
 	done     chan struct{}
 	streams  sync.WaitGroup
 	logError func(msg string, args ...any)
+	// tokenHash is the SHA-256 of the access token (nil: no token); session
+	// is the value of the session cookie. See WithToken.
+	tokenHash []byte
+	session   string
 }
 
 // Option configures a Server.
@@ -106,6 +112,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	if !s.hosts.AllowedHost(r.Host) {
 		hostcheck.Misdirected(w)
+		return
+	}
+	if !s.authorize(w, r) {
 		return
 	}
 	s.mux.ServeHTTP(w, r)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"syscall"
 	"time"
 
@@ -17,19 +18,26 @@ import (
 	"github.com/burrgo/burr/ui"
 )
 
-const uiUsage = `Usage: burr ui [--addr HOST:PORT] [--dir DIR] [--allow-remote]
+const uiUsage = `Usage: burr ui [--addr HOST:PORT] [--dir DIR] [--token TOKEN | --behind-proxy] [--allow-remote]
 
 Serve the tracking web UI: projects, applications, steps, spans and the
 graph of every run tracked under DIR, with live updates of running
 applications.
 
 Flags:
-  --addr HOST:PORT   address to listen on (default 127.0.0.1:7241)
+  --addr HOST:PORT   address to listen on (default 127.0.0.1:7241); an
+                     address other than loopback needs --token or
+                     --behind-proxy
   --dir DIR          tracking directory (default ~/.burr)
-  --allow-remote     allow listening on a non-loopback address, and answer
-                     requests for any host name (otherwise only requests for
-                     localhost or a loopback address are answered); the UI
-                     has no authentication and shows everything in DIR
+  --token TOKEN      access token (at least 16 characters; default
+                     $BURR_UI_TOKEN): every request needs it, as
+                     "Authorization: Bearer TOKEN" or through the cookie a
+                     first visit to /?token=TOKEN sets
+  --behind-proxy     the UI sits behind a proxy that authenticates its
+                     users: listen on any address, answer any host name
+  --allow-remote     answer requests for any host name (otherwise only
+                     requests for localhost or a loopback address are
+                     answered, unless --token or --behind-proxy is given)
   -h, --help         show this help
 `
 
@@ -42,6 +50,8 @@ func runUI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	addr := fs.String("addr", "127.0.0.1:7241", "")
 	dir := fs.String("dir", "", "")
 	allowRemote := fs.Bool("allow-remote", false, "")
+	token := fs.String("token", "", "")
+	behindProxy := fs.Bool("behind-proxy", false, "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, uiUsage)
@@ -61,8 +71,17 @@ func runUI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageError(stderr, "ui", "--addr %q: %v", *addr, err)
 	}
-	if !hostcheck.Loopback(host) && !*allowRemote {
-		fmt.Fprintf(stderr, "burr ui: refusing to listen on non-loopback address %q: the UI has no authentication; pass --allow-remote to do it anyway\n", *addr)
+	if *token == "" {
+		*token = os.Getenv("BURR_UI_TOKEN")
+	}
+	if *token != "" && len(*token) < ui.MinTokenLength {
+		return usageError(stderr, "ui", "the access token (--token or BURR_UI_TOKEN) has %d characters; it needs at least %d", len(*token), ui.MinTokenLength)
+	}
+	if *token != "" && *behindProxy {
+		return usageError(stderr, "ui", "--token and --behind-proxy exclude each other: choose who authenticates the users")
+	}
+	if !hostcheck.Loopback(host) && *token == "" && !*behindProxy {
+		fmt.Fprintf(stderr, "burr ui: refusing to listen on non-loopback address %q without authentication: set an access token (--token or BURR_UI_TOKEN), or pass --behind-proxy if a proxy in front authenticates the users\n", *addr)
 		return 2
 	}
 
@@ -77,8 +96,11 @@ func runUI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	var opts []ui.Option
-	if *allowRemote {
+	if *allowRemote || *behindProxy || *token != "" {
 		opts = append(opts, ui.WithAllowRemote())
+	}
+	if *token != "" {
+		opts = append(opts, ui.WithToken(*token))
 	}
 	handler := ui.NewServer(storage, opts...)
 	srv := &http.Server{
@@ -88,6 +110,9 @@ func runUI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// No WriteTimeout: live pages hold a Server-Sent Events stream open.
 	}
 	fmt.Fprintf(stdout, "Burr UI for %s on http://%s/\n", storage, ln.Addr())
+	if *token != "" {
+		fmt.Fprintf(stdout, "Access token required: open http://%s/?token=TOKEN once, or send Authorization: Bearer TOKEN\n", ln.Addr())
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

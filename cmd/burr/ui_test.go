@@ -15,6 +15,7 @@ import (
 )
 
 func TestRunUIServesUntilCancelled(t *testing.T) {
+	t.Setenv("BURR_UI_TOKEN", "")
 	dir := t.TempDir()
 	app := filepath.Join(dir, "proj", "app-1")
 	if err := os.MkdirAll(app, 0o755); err != nil {
@@ -67,6 +68,7 @@ func TestRunUIServesUntilCancelled(t *testing.T) {
 }
 
 func TestRunUIUsage(t *testing.T) {
+	t.Setenv("BURR_UI_TOKEN", "")
 	tests := []struct {
 		args         []string
 		code         int
@@ -74,7 +76,11 @@ func TestRunUIUsage(t *testing.T) {
 	}{
 		{[]string{"-h"}, 0, "Usage: burr ui", ""},
 		{[]string{"--help"}, 0, "--allow-remote", ""},
-		{[]string{"--addr", "0.0.0.0:0"}, 2, "", "--allow-remote"},
+		{[]string{"--help"}, 0, "--behind-proxy", ""},
+		{[]string{"--addr", "0.0.0.0:0"}, 2, "", "set an access token (--token or BURR_UI_TOKEN)"},
+		{[]string{"--addr", "0.0.0.0:0", "--allow-remote"}, 2, "", "--behind-proxy"},
+		{[]string{"--addr", "0.0.0.0:0", "--token", "short"}, 2, "", "has 5 characters; it needs at least 16"},
+		{[]string{"--token", "0123456789abcdef", "--behind-proxy"}, 2, "", "exclude each other"},
 		{[]string{"--addr", ":7241"}, 2, "", "non-loopback"},
 		{[]string{"--addr", "192.0.2.1:7241"}, 2, "", "non-loopback"},
 		{[]string{"--addr", "nonsense"}, 2, "", "--addr"},
@@ -121,10 +127,10 @@ func startUI(t *testing.T, args ...string) string {
 		}
 		http.DefaultClient.CloseIdleConnections()
 	})
-	urlRE := regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
+	urlRE := regexp.MustCompile(`http://\S+:(\d+)/`)
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if base := urlRE.FindString(stdout.String()); base != "" {
-			return base
+		if m := urlRE.FindStringSubmatch(stdout.String()); m != nil {
+			return "http://127.0.0.1:" + m[1] + "/"
 		}
 	}
 	t.Fatalf("no URL printed; stdout %q, stderr %q", stdout.String(), stderr.String())
@@ -134,6 +140,7 @@ func startUI(t *testing.T, args ...string) string {
 // The UI answers only requests for localhost unless --allow-remote is
 // given: a page whose DNS name was rebound to 127.0.0.1 cannot read runs.
 func TestRunUIChecksHost(t *testing.T) {
+	t.Setenv("BURR_UI_TOKEN", "")
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "proj", "app-1"), 0o755); err != nil {
 		t.Fatal(err)
