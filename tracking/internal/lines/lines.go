@@ -1,4 +1,8 @@
-package tracking
+// Package lines encodes the lines and files of Burr's tracking format
+// exactly as Burr's pydantic models dump them: the file tracker
+// (tracking.LocalTracker) and the PostgreSQL tracker write the same bytes
+// through it.
+package lines
 
 import (
 	"errors"
@@ -23,12 +27,12 @@ import (
 // written neither as JSON nor as text is written as a placeholder, and *bad,
 // unless already set, says which one.
 
-// appendValue appends v as JSON. A value JSON cannot hold (a channel, a
+// AppendValue appends v as JSON. A value JSON cannot hold (a channel, a
 // function, a type whose MarshalJSON fails) is written as its fmt.Sprint text,
 // as Burr's serde falls back to str(value). A value that contains itself
 // (jsonx.Text) is written as a placeholder, and reported in *bad as the value
 // of what key (an input, a result or state key, an attribute) of the step seq.
-func appendValue(buf []byte, v any, bad *error, seq int, what, key string) []byte {
+func AppendValue(buf []byte, v any, bad *error, seq int, what, key string) []byte {
 	start := len(buf)
 	out, err := jsonx.Append(buf, v)
 	if err == nil {
@@ -41,9 +45,9 @@ func appendValue(buf []byte, v any, bad *error, seq int, what, key string) []byt
 	return jsonx.AppendString(buf[:start], text)
 }
 
-// appendObject appends m as a JSON object with sorted keys; nil becomes {}.
-// The other arguments are appendValue's.
-func appendObject(buf []byte, m map[string]any, bad *error, seq int, what string) []byte {
+// AppendObject appends m as a JSON object with sorted keys; nil becomes {}.
+// The other arguments are AppendValue's.
+func AppendObject(buf []byte, m map[string]any, bad *error, seq int, what string) []byte {
 	buf = append(buf, '{')
 	switch len(m) {
 	case 0:
@@ -51,7 +55,7 @@ func appendObject(buf []byte, m map[string]any, bad *error, seq int, what string
 		for k, v := range m {
 			buf = jsonx.AppendString(buf, k)
 			buf = append(buf, ':')
-			buf = appendValue(buf, v, bad, seq, what, k)
+			buf = AppendValue(buf, v, bad, seq, what, k)
 		}
 	default:
 		keys := make([]string, 0, len(m))
@@ -65,15 +69,15 @@ func appendObject(buf []byte, m map[string]any, bad *error, seq int, what string
 			}
 			buf = jsonx.AppendString(buf, k)
 			buf = append(buf, ':')
-			buf = appendValue(buf, m[k], bad, seq, what, k)
+			buf = AppendValue(buf, m[k], bad, seq, what, k)
 		}
 	}
 	return append(buf, '}')
 }
 
-// appendState appends the state of step seq as Burr's State.serialize writes
+// AppendState appends the state of step seq as Burr's State.serialize writes
 // it: keys in order, internal keys last.
-func appendState(buf []byte, s burr.State, bad *error, seq int) []byte {
+func AppendState(buf []byte, s burr.State, bad *error, seq int) []byte {
 	start := len(buf)
 	out, err := s.AppendJSON(buf)
 	if err == nil {
@@ -89,7 +93,7 @@ func appendState(buf []byte, s burr.State, bad *error, seq int) []byte {
 		first = false
 		buf = jsonx.AppendString(buf, k)
 		buf = append(buf, ':')
-		buf = appendValue(buf, v, bad, seq, "state key", k)
+		buf = AppendValue(buf, v, bad, seq, "state key", k)
 	}
 	return append(buf, '}')
 }
@@ -113,9 +117,9 @@ func appendStrings(buf []byte, list []string) []byte {
 	return append(buf, ']')
 }
 
-// exceptionText is what end_entry.exception holds for a failed step: the
+// ExceptionText is what end_entry.exception holds for a failed step: the
 // error's text ending in a newline, as Burr's formatted tracebacks do.
-func exceptionText(err error) string {
+func ExceptionText(err error) string {
 	msg := err.Error()
 	if pe := (*burr.PanicError)(nil); errors.As(err, &pe) {
 		// The panic's stack takes the place of Burr's traceback.
@@ -141,22 +145,22 @@ const (
 	pointerHead         = `{"type":"` + string(trackfile.Pointer) + `"`
 )
 
-// appendBeginEntry appends a begin_entry line (BeginEntryModel).
-func appendBeginEntry(buf []byte, e *burr.StepStart, bad *error) []byte {
+// AppendBeginEntry appends a begin_entry line (BeginEntryModel).
+func AppendBeginEntry(buf []byte, e *burr.StepStart, bad *error) []byte {
 	buf = append(buf, beginEntryHead+`,"start_time":"`...)
 	buf = trackfile.AppendLocal(buf, e.Time)
 	buf = append(buf, `","action":`...)
 	buf = jsonx.AppendString(buf, e.Action.Name())
 	buf = append(buf, `,"inputs":`...)
-	buf = appendObject(buf, e.Inputs, bad, e.SequenceID, "input")
+	buf = AppendObject(buf, e.Inputs, bad, e.SequenceID, "input")
 	buf = append(buf, `,"sequence_id":`...)
 	buf = strconv.AppendInt(buf, int64(e.SequenceID), 10)
 	return append(buf, "}\n"...)
 }
 
-// appendEndEntry appends an end_entry line (EndEntryModel). A failed step has
+// AppendEndEntry appends an end_entry line (EndEntryModel). A failed step has
 // a null result and the error's text as exception.
-func appendEndEntry(buf []byte, e *burr.StepEnd, bad *error) []byte {
+func AppendEndEntry(buf []byte, e *burr.StepEnd, bad *error) []byte {
 	buf = append(buf, endEntryHead+`,"end_time":"`...)
 	buf = trackfile.AppendLocal(buf, e.Time)
 	buf = append(buf, `","action":`...)
@@ -164,20 +168,20 @@ func appendEndEntry(buf []byte, e *burr.StepEnd, bad *error) []byte {
 	buf = append(buf, `,"result":`...)
 	if e.Err != nil {
 		buf = append(buf, `null,"exception":`...)
-		buf = jsonx.AppendString(buf, exceptionText(e.Err))
+		buf = jsonx.AppendString(buf, ExceptionText(e.Err))
 	} else {
-		buf = appendObject(buf, e.Result, bad, e.SequenceID, "result key")
+		buf = AppendObject(buf, e.Result, bad, e.SequenceID, "result key")
 		buf = append(buf, `,"exception":null`...)
 	}
 	buf = append(buf, `,"state":`...)
-	buf = appendState(buf, e.State, bad, e.SequenceID)
+	buf = AppendState(buf, e.State, bad, e.SequenceID)
 	buf = append(buf, `,"sequence_id":`...)
 	buf = strconv.AppendInt(buf, int64(e.SequenceID), 10)
 	return append(buf, "}\n"...)
 }
 
-// appendBeginSpan appends a begin_span line (BeginSpanModel).
-func appendBeginSpan(buf []byte, s *burr.Span) []byte {
+// AppendBeginSpan appends a begin_span line (BeginSpanModel).
+func AppendBeginSpan(buf []byte, s *burr.Span) []byte {
 	buf = append(buf, beginSpanHead+`,"start_time":"`...)
 	buf = trackfile.AppendLocal(buf, s.StartTime)
 	buf = append(buf, `","action_sequence_id":`...)
@@ -193,8 +197,8 @@ func appendBeginSpan(buf []byte, s *burr.Span) []byte {
 	return append(buf, "}\n"...)
 }
 
-// appendEndSpan appends an end_span line (EndSpanModel).
-func appendEndSpan(buf []byte, s *burr.Span) []byte {
+// AppendEndSpan appends an end_span line (EndSpanModel).
+func AppendEndSpan(buf []byte, s *burr.Span) []byte {
 	buf = append(buf, endSpanHead+`,"end_time":"`...)
 	buf = trackfile.AppendLocal(buf, s.EndTime)
 	buf = append(buf, `","action_sequence_id":`...)
@@ -204,8 +208,8 @@ func appendEndSpan(buf []byte, s *burr.Span) []byte {
 	return append(buf, "}\n"...)
 }
 
-// appendAttributes appends one attribute line (AttributeModel) per attribute.
-func appendAttributes(buf []byte, a *burr.Attributes, bad *error) []byte {
+// AppendAttributes appends one attribute line (AttributeModel) per attribute.
+func AppendAttributes(buf []byte, a *burr.Attributes, bad *error) []byte {
 	for _, at := range a.Attributes {
 		buf = append(buf, attributeHead+`,"key":`...)
 		buf = jsonx.AppendString(buf, at.Key)
@@ -214,7 +218,7 @@ func appendAttributes(buf []byte, a *burr.Attributes, bad *error) []byte {
 		buf = append(buf, `,"span_id":`...)
 		buf = appendNullableString(buf, a.SpanID)
 		buf = append(buf, `,"value":`...)
-		buf = appendValue(buf, at.Value, bad, a.SequenceID, "attribute", at.Key)
+		buf = AppendValue(buf, at.Value, bad, a.SequenceID, "attribute", at.Key)
 		buf = append(buf, `,"tags":{},"time_logged":"`...)
 		buf = trackfile.AppendUTC(buf, a.Time)
 		buf = append(buf, "\"}\n"...)
@@ -235,18 +239,18 @@ func appendStreamLine(buf []byte, head, timeField string, seq int, t time.Time) 
 	return append(buf, '"')
 }
 
-// appendBeginStream appends a begin_stream line (InitializeStreamModel).
-func appendBeginStream(buf []byte, e *burr.StreamStart) []byte {
+// AppendBeginStream appends a begin_stream line (InitializeStreamModel).
+func AppendBeginStream(buf []byte, e *burr.StreamStart) []byte {
 	return append(appendStreamLine(buf, beginStreamHead, "stream_init_time", e.SequenceID, e.Time), "}\n"...)
 }
 
-// appendFirstItemStream appends a first_item_stream line (FirstItemStreamModel).
-func appendFirstItemStream(buf []byte, seq int, t time.Time) []byte {
+// AppendFirstItemStream appends a first_item_stream line (FirstItemStreamModel).
+func AppendFirstItemStream(buf []byte, seq int, t time.Time) []byte {
 	return append(appendStreamLine(buf, firstItemStreamHead, "first_item_time", seq, t), "}\n"...)
 }
 
-// appendEndStream appends an end_stream line (EndStreamModel).
-func appendEndStream(buf []byte, e *burr.StreamEnd) []byte {
+// AppendEndStream appends an end_stream line (EndStreamModel).
+func AppendEndStream(buf []byte, e *burr.StreamEnd) []byte {
 	buf = appendStreamLine(buf, endStreamHead, "end_time", e.SequenceID, e.Time)
 	buf = append(buf, `,"items_streamed":`...)
 	buf = strconv.AppendInt(buf, int64(e.Items), 10)
@@ -269,13 +273,13 @@ func appendPointer(buf []byte, p *burr.StepRef) []byte {
 
 // Child link kinds in children.jsonl.
 const (
-	eventFork       = trackfile.EventFork
-	eventSpawnStart = trackfile.EventSpawnStart
+	EventFork       = trackfile.EventFork
+	EventSpawnStart = trackfile.EventSpawnStart
 )
 
-// appendChildLine appends a children.jsonl line (ChildApplicationModel). As in
+// AppendChildLine appends a children.jsonl line (ChildApplicationModel). As in
 // Burr, the child pointer's sequence id and partition key are always null.
-func appendChildLine(buf []byte, childAppID string, t time.Time, eventType string, parentSeq int) []byte {
+func AppendChildLine(buf []byte, childAppID string, t time.Time, eventType string, parentSeq int) []byte {
 	buf = append(buf, childHead+`,"child":`+pointerHead+`,"app_id":`...)
 	buf = jsonx.AppendString(buf, childAppID)
 	buf = append(buf, `,"sequence_id":null,"partition_key":null},"event_time":"`...)
@@ -287,9 +291,9 @@ func appendChildLine(buf []byte, childAppID string, t time.Time, eventType strin
 	return append(buf, "}\n"...)
 }
 
-// graphJSON returns graph.json (ApplicationModel) in json.dumps style. Unlike
+// GraphJSON returns graph.json (ApplicationModel) in json.dumps style. Unlike
 // Burr, inputs holds the required inputs and optional_inputs the optional ones.
-func graphJSON(g *burr.Graph, entrypoint string) []byte {
+func GraphJSON(g *burr.Graph, entrypoint string) []byte {
 	buf := []byte(`{"type":"` + string(trackfile.Application) + `","entrypoint":`)
 	buf = jsonx.AppendString(buf, entrypoint)
 	buf = append(buf, `,"actions":[`...)
@@ -332,9 +336,9 @@ func graphJSON(g *burr.Graph, entrypoint string) []byte {
 	return jsonx.PyFormat(buf)
 }
 
-// metadataJSON returns metadata.json (ApplicationMetadataModel) in json.dumps
+// MetadataJSON returns metadata.json (ApplicationMetadataModel) in json.dumps
 // style.
-func metadataJSON(partitionKey string, parent, spawning *burr.StepRef) []byte {
+func MetadataJSON(partitionKey string, parent, spawning *burr.StepRef) []byte {
 	buf := []byte(`{"type":"` + string(trackfile.ApplicationMetadata) + `","partition_key":`)
 	buf = appendNullableString(buf, partitionKey)
 	buf = append(buf, `,"parent_pointer":`...)
