@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -52,7 +53,11 @@ type Application struct {
 	pending *pendingInterrupt
 	answer  *answer
 
-	outcome atomic.Pointer[Outcome] // how the last call ended
+	// outcome is how the last call ended, zero while a call runs; a value
+	// under a lock rather than an atomic pointer, so that a call allocates
+	// nothing to record it.
+	outcomeMu sync.Mutex
+	outcome   Outcome
 	// Written by the running loop for the call that runs it.
 	endReason EndReason
 	lastRan   *Action
@@ -229,7 +234,7 @@ func (app *Application) acquire() error {
 	if !app.busy.CompareAndSwap(false, true) {
 		return fmt.Errorf("%w (app %q)", ErrBusy, app.ref.AppID)
 	}
-	app.outcome.Store(nil)
+	app.setOutcome(Outcome{})
 	if app.conflict != nil {
 		app.busy.Store(false)
 		return app.conflict

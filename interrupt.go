@@ -142,8 +142,13 @@ func (app *Application) takeAnswer(sc *stepContext, i int) {
 // interruptOf returns the interrupt err holds, if the step it ended should
 // be kept as interrupted.
 func interruptOf(err error) *Interrupt {
+	if err == nil {
+		// Before the declaration: &ie escapes through errors.As, and a
+		// successful step must not pay an allocation for it.
+		return nil
+	}
 	var ie *Interrupt
-	if err != nil && errors.As(err, &ie) {
+	if errors.As(err, &ie) {
 		return ie
 	}
 	return nil

@@ -59,20 +59,28 @@ type Outcome struct {
 // Outcome returns how the last call (or the stream it returned) ended; the
 // zero Outcome before any call, or while one runs.
 func (app *Application) Outcome() Outcome {
-	if o := app.outcome.Load(); o != nil && !app.busy.Load() {
-		return *o
+	app.outcomeMu.Lock()
+	defer app.outcomeMu.Unlock()
+	if app.busy.Load() {
+		return Outcome{}
 	}
-	return Outcome{}
+	return app.outcome
+}
+
+func (app *Application) setOutcome(o Outcome) {
+	app.outcomeMu.Lock()
+	app.outcome = o
+	app.outcomeMu.Unlock()
 }
 
 // endCall records how a call ended. reason is the loop's when err is nil.
 func (app *Application) endCall(reason EndReason, a *Action, r Result, err error) {
-	o := &Outcome{Reason: reason, Action: a, Result: r, State: app.State(), Err: err}
+	o := Outcome{Reason: reason, Action: a, Result: r, State: app.State(), Err: err}
 	if err != nil {
 		o.Reason = Failed
 		if interruptOf(err) != nil {
 			o.Reason = Interrupted
 		}
 	}
-	app.outcome.Store(o)
+	app.setOutcome(o)
 }
