@@ -29,6 +29,10 @@ type stepContext struct {
 	attempt int          // 1-based, the attempt of the action running
 	handled *ActionError // the failure an error transition routed here, or nil
 	answer  *answer      // the answer to the question this action asked, on resume
+	// asked is the sequence id of the interrupted step this one resumes
+	// (when answer is set): its children keep their app ids, and so resume
+	// where they asked.
+	asked int
 
 	state  State       // the state the step committed; app.state points here
 	stream *streamCore // the stream the step feeds, if it streams

@@ -134,7 +134,7 @@ func (app *Application) resume(ctx context.Context, a *answer) error {
 // when that is the interrupted action, and ends the interrupt.
 func (app *Application) takeAnswer(sc *stepContext, i int) {
 	if p := app.pending; p != nil && p.idx == i && app.answer != nil {
-		sc.answer = app.answer
+		sc.answer, sc.asked = app.answer, p.intr.SequenceID
 		app.pending, app.answer = nil, nil
 	}
 }

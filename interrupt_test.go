@@ -287,3 +287,62 @@ func TestInterruptResumedElsewhere(t *testing.T) {
 		})
 	}
 }
+
+// TestInterruptInRunChild: a child run with RunChild, saved by the shared
+// persister, asks; the parent is interrupted; the parent resumed with the
+// answer runs the child again, which loads its interrupted record, waits on
+// its question and gets the parent's answer.
+func TestInterruptInRunChild(t *testing.T) {
+	ctx := t.Context()
+	runs := 0
+	childGraph, err := burr.NewGraph([]*burr.Action{approval(&runs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sg := burr.NewSubgraph(childGraph, "approve")
+	parent := burr.NewAction("delegate", func(ctx context.Context, s burr.State) (burr.State, error) {
+		res, err := burr.RunChild(ctx, burr.Task{Subgraph: sg, State: burr.State{}.Set("tool", "shell")})
+		if err != nil {
+			return s, err
+		}
+		return s.Set("child_approved", res.State.Value("approved")), nil
+	}, burr.Writes("child_approved"))
+	store := newFakeStore()
+	app := mustNew(t, burr.WithActions(parent), burr.WithEntrypoint("delegate"), burr.WithPersister(store))
+	_, err = app.Step(ctx)
+	var intr *burr.Interrupt
+	if !errors.As(err, &intr) || intr.Action != "delegate" {
+		t.Fatalf("error %v", err)
+	}
+	childInterrupted := false
+	for _, r := range store.records {
+		if r.AppID != app.Ref().AppID && r.Status == burr.StatusInterrupted {
+			childInterrupted = true
+		}
+	}
+	if !childInterrupted {
+		t.Fatalf("the child's interrupted record was not saved: %+v", store.records)
+	}
+	if _, err := app.Step(ctx, burr.WithAnswer("approved by parent")); err != nil {
+		t.Fatal(err)
+	}
+	if got := app.State().Value("child_approved"); got != "approved by parent" || runs != 2 {
+		t.Fatalf("child_approved %v after %d runs", got, runs)
+	}
+	// The child that asked is the one that answered: one child app id, with
+	// its interrupted record and then its completed one.
+	children := map[string][]burr.Status{}
+	for _, r := range store.records {
+		if r.AppID != app.Ref().AppID {
+			children[r.AppID] = append(children[r.AppID], r.Status)
+		}
+	}
+	if len(children) != 1 {
+		t.Fatalf("children %v: the resumed step did not resume its child", children)
+	}
+	for _, st := range children {
+		if len(st) != 2 || st[0] != burr.StatusInterrupted || st[1] != burr.StatusCompleted {
+			t.Fatalf("child records %v", st)
+		}
+	}
+}

@@ -170,7 +170,14 @@ func newSpawner(sc *stepContext) *spawner {
 	return sp
 }
 
-func (sp *spawner) childID(i int) string { return ChildAppID(sp.parent, i) }
+func (sp *spawner) childID(i int) string {
+	if sc := sp.sc; sc.answer != nil && sc.asked != sc.seq {
+		// A step resuming a question: its children are those of the
+		// interrupted step, which may be waiting on that question.
+		return ChildAppID(sp.parent.AppRef.At(sc.asked), i)
+	}
+	return ChildAppID(sp.parent, i)
+}
 
 // childHooks returns the hooks to register with one child.
 func (sp *spawner) childHooks() []any {
@@ -226,6 +233,11 @@ func (sp *spawner) build(ctx context.Context, t Task, id string) (app *Applicati
 			return nil, false, err
 		}
 		app.entry = sg.graph.index[entry]
+		if c.interrupted != nil {
+			// The child asked a question when it last ran: the answer comes
+			// with its parent's resumed step (resume, in runSubgraph).
+			app.pending = &pendingInterrupt{idx: app.entry, intr: c.interrupted}
+		}
 		if prior, ok := state.PriorStep(); ok {
 			i, known := sg.graph.index[prior]
 			if !known {
@@ -242,7 +254,7 @@ func (sp *spawner) build(ctx context.Context, t Task, id string) (app *Applicati
 		e := &ApplicationCreated{AppRef: app.ref, State: state, Graph: sg.graph,
 			Entrypoint: entry, SpawningParent: app.spawning}
 		if err := callHooks(ctx, app.hooks.postCreate, e, PostApplicationCreateHook.PostApplicationCreate); err != nil {
-			return nil, false, hookErr("post-application-create", err)
+			return nil, false, hookErr(StagePostApplicationCreate, err)
 		}
 	}
 	return app, done, nil
@@ -267,6 +279,9 @@ func (app *Application) runSubgraph(ctx context.Context, sg *Subgraph, in Inputs
 		return StepResult{}, err
 	}
 	defer app.release()
+	if err := app.resume(ctx, nil); err != nil {
+		return StepResult{}, err
+	}
 	if err := app.preExec(ctx, MethodRun); err != nil {
 		return StepResult{}, app.postExec(ctx, MethodRun, err)
 	}
