@@ -82,9 +82,11 @@
 // hooks run, and every party records that same outcome:
 //
 //  1. the outcome: the action's result and new state, or a failure — the
-//     action's error, a pre-run-step or pre-start-stream hook's error (the
-//     action then does not run), a post-stream-item hook's error, a
-//     cancellation;
+//     action's error (its last attempt's, under a [RetryPolicy]), a
+//     pre-run-step or pre-start-stream hook's error (the action then does
+//     not run), a post-stream-item hook's error, a cancellation — or an
+//     interrupt ([Ask]), kept like a failure but saved with
+//     [StatusInterrupted] and returned as the [*Interrupt] itself;
 //  2. the persister ([WithPersister]) saves it first: completed with the new
 //     state, or failed with the state before the step. A save that fails
 //     turns the outcome into a failure (with the save's error);
