@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"time"
@@ -13,36 +12,58 @@ import (
 	"github.com/burrgo/burr/ui/internal/store"
 )
 
-// liveUpdate is the data of one "update" event. Lines are the raw log
-// lines added since the previous event; the other fields are fragments of
-// the application page rendered again, which the page swaps in. Reset
-// says that the log was replaced or truncated: Lines then start from the
-// beginning of the new file, and the fragments show it alone.
+// liveUpdate is the data of one "update" event: what changed since the
+// previous event, never the whole log. Steps holds the steps that got new
+// lines and are on the page the client shows (the "steps" fragment with
+// those steps only), which the page puts in place of its copies or adds;
+// Summary is the summary fragment, Graph and Problems are sent only when
+// they changed (absent otherwise). Reset says that the log was replaced or
+// truncated: Steps and Pager then hold the newest page of the new file,
+// which replaces the page's steps. Lines counts the new log lines.
 type liveUpdate struct {
 	Offset   int64        `json:"offset"`
-	Lines    []string     `json:"lines"`
+	Lines    int          `json:"lines"`
 	Reset    bool         `json:"reset,omitempty"`
 	Status   store.Status `json:"status"`
+	NumSteps int          `json:"numSteps"`
 	Summary  string       `json:"summary"`
 	Steps    string       `json:"steps"`
-	Graph    string       `json:"graph"`
-	Problems string       `json:"problems"`
+	Pager    *string      `json:"pager,omitempty"`
+	Graph    *string      `json:"graph,omitempty"`
+	Problems *string      `json:"problems,omitempty"`
 }
 
 // heartbeat is how often an idle event stream sends a comment, so that a
 // client that went away is noticed.
 const heartbeat = 15 * time.Second
 
-// handleEvents tails log.jsonl of one application and pushes each batch
-// of new complete lines as a Server-Sent Event. The client says where its
+// liveView is what one event stream knows of its application and of the
+// page its client shows. It holds the index of the log (about 40 bytes
+// per line) and, while an update is made, the lines of the steps it sends.
+type liveView struct {
+	app        *store.App
+	latest     bool // the client shows the newest page: new steps are added to it
+	page       int  // the number of the page the client shows
+	numSteps   int
+	lo, hi     int // sequence ids of the steps the page shows (hi unbounded when latest)
+	lastAction string
+	numErrors  int
+	problems   []string
+	lines      int // lines indexed when the previous event was sent
+}
+
+// handleEvents tails log.jsonl of one application and pushes an update
+// event for each batch of new complete lines. The client says where its
 // page stopped (query "offset", or Last-Event-ID when EventSource
-// reconnects), and whether the page lacked graph.json or metadata.json
-// (query "graph=0", "metadata=0"); the stream starts with an update when
-// the file has grown since, or those files have appeared. The file is
-// polled: it is checked every s.poll, which needs no platform
-// file-watching. A log replaced by another file, or truncated, is read
-// again from the start; graph.json and metadata.json, which the tracker
-// writes after creating the log, are read again until they exist.
+// reconnects), which steps it shows (query "page", "lo" and "hi": the
+// newest page, page=1, also takes new steps), and whether the page lacked
+// graph.json or metadata.json (query "graph=0", "metadata=0"); the stream
+// starts with an update when the file has grown since, or those files have
+// appeared. The file is polled: it is checked every s.poll, which needs no
+// platform file-watching, and only its new bytes are read. A log replaced
+// by another file, or truncated, is indexed again from the start;
+// graph.json and metadata.json, which the tracker writes after creating
+// the log, are read again until they exist.
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	project, id := r.PathValue("project"), r.PathValue("app")
 	app, err := s.store.App(project, id)
@@ -68,6 +89,19 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
+	v := &liveView{app: app, latest: q.Get("page") == "" || q.Get("page") == "1", lo: -1 << 62, hi: 1 << 62, lines: app.Index.Lines()}
+	v.page, _ = strconv.Atoi(q.Get("page"))
+	v.page, v.numSteps = max(v.page, 1), app.Index.NumSteps()
+	if n, err := strconv.Atoi(q.Get("lo")); err == nil {
+		v.lo = n
+	}
+	if n, err := strconv.Atoi(q.Get("hi")); err == nil && !v.latest {
+		v.hi = n
+	}
+	_, v.lastAction, _ = app.Index.Current()
+	v.numErrors, v.problems = app.Index.NumErrors(), app.Problems
+	app.Index.Track()
+
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
@@ -80,41 +114,35 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// The log as the page knows it: complete lines up to app.Offset of
-	// the file ident.
-	lg, offset, ident := app.Log, app.Offset, app.LogInfo
 	if since >= 0 {
 		lacked := (q.Get("graph") == "0" && app.Graph != nil) || (q.Get("metadata") == "0" && app.Metadata != nil)
 		switch {
-		case since < offset:
-			// The page is older: send what it lacks, unless its offset
-			// is not a line boundary of this file (another file).
-			ch, err := s.store.ReadFrom(project, id, since)
-			reset := err != nil || !ch.Continues || (ident != nil && !os.SameFile(ident, ch.Info))
-			var fresh []byte
-			if !reset {
-				fresh = ch.Data[:min(int64(len(ch.Data)), offset-since)]
-			}
-			if !s.send(w, rc, app, lg, offset, fresh, reset) {
+		case since < app.Offset && s.store.LineStart(app, since):
+			// The page is older: send the steps that changed since.
+			seqs, first := app.Index.SeqsSince(since)
+			v.lines = first - 1
+			if !s.send(w, rc, v, seqs, false, lacked) {
 				return
 			}
-		case since > offset:
-			// The page saw a longer file: this one replaced it.
-			if !s.send(w, rc, app, lg, offset, nil, true) {
+		case since != app.Offset:
+			// The page saw another file, or a longer one: this one
+			// replaced it.
+			v.lines = 0
+			if !s.send(w, rc, v, nil, true, true) {
 				return
 			}
 		case lacked:
-			if !s.send(w, rc, app, lg, offset, nil, false) {
+			if !s.send(w, rc, v, nil, false, true) {
 				return
 			}
 		}
 	}
+	app.Index.Touched() // sent, or known to the page
 
 	tick := time.NewTicker(s.poll)
 	defer tick.Stop()
 	beat := time.NewTicker(heartbeat)
 	defer beat.Stop()
-	reset := false // the log was read again from 0; the page does not know yet
 	for {
 		select {
 		case <-r.Context().Done():
@@ -126,35 +154,33 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-tick.C:
-			ch, err := s.store.ReadFrom(project, id, offset)
+			before := app.Offset
+			reset, err := s.store.Refresh(app)
 			if err != nil {
 				continue // not there yet, or briefly unreadable: try again
 			}
-			if !ch.Continues || (ident != nil && !os.SameFile(ident, ch.Info)) {
-				// Truncated, or replaced by another file (even a longer
-				// one): read it again from the start.
-				lg, offset, reset = store.NewLog(), 0, true
-				if ch, err = s.store.ReadFrom(project, id, 0); err != nil {
-					ident = nil
-					continue
-				}
-			}
-			ident = ch.Info
-			n := store.CompleteLen(ch.Data)
+			grew := reset || app.Offset != before
 			filesChanged := false
-			if n > 0 || reset || app.Graph == nil || app.Metadata == nil || childrenRunning(app) {
+			runs := app.ChildRuns
+			if grew || app.Graph == nil || app.Metadata == nil || childrenRunning(app) {
 				filesChanged = s.reloadFiles(app)
 			}
-			if n == 0 && !reset && !filesChanged {
+			touched := app.Index.Touched()
+			if filesChanged {
+				// The steps whose children changed are shown again.
+				touched = append(touched, changedParents(runs, app.ChildRuns)...)
+				slices.Sort(touched)
+				touched = slices.Compact(touched)
+			}
+			if !grew && !filesChanged {
 				continue // nothing new, or a line still being written
 			}
-			chunk := ch.Data[:n]
-			lg.Add(chunk)
-			offset += int64(n)
-			if !s.send(w, rc, app, lg, offset, chunk, reset) {
+			if reset {
+				v.lines = 0
+			}
+			if !s.send(w, rc, v, touched, reset, filesChanged) {
 				return
 			}
-			reset = false
 		}
 	}
 }
@@ -180,6 +206,22 @@ func (s *Server) reloadFiles(app *store.App) bool {
 	return changed
 }
 
+// changedParents returns the sequence ids of the steps whose spawned
+// children differ between old and cur.
+func changedParents(old, cur []store.ChildRun) []int {
+	before := make(map[string]store.ChildRun, len(old))
+	for _, r := range old {
+		before[r.AppID] = r
+	}
+	var seqs []int
+	for _, r := range cur {
+		if b, ok := before[r.AppID]; !ok || b != r {
+			seqs = append(seqs, r.ParentSeq)
+		}
+	}
+	return seqs
+}
+
 // childrenRunning reports whether a spawned child of the application has
 // not ended: its page follows the child's log too.
 func childrenRunning(app *store.App) bool {
@@ -191,34 +233,79 @@ func childrenRunning(app *store.App) bool {
 	return false
 }
 
-// send writes one update event; it reports false when the client is gone.
-func (s *Server) send(w http.ResponseWriter, rc *http.ResponseController, app *store.App, lg *store.Log, offset int64, fresh []byte, reset bool) bool {
-	app.Log, app.Offset, app.Tail = lg, offset, nil
-	page := newAppPage(app)
-	u := liveUpdate{Offset: offset, Lines: []string{}, Reset: reset, Status: page.Status}
-	for _, l := range store.SplitLines(fresh) {
-		if len(bytes.TrimSpace(l)) > 0 {
-			u.Lines = append(u.Lines, string(l))
+// send writes one update event with the steps of touched that the page
+// shows (the newest page when reset), the summary, and the graph and
+// problems when they changed or all is true. It reports false when the
+// client is gone.
+func (s *Server) send(w http.ResponseWriter, rc *http.ResponseController, v *liveView, touched []int, reset, all bool) bool {
+	app := v.app
+	var seqs []int
+	if reset {
+		v.latest, v.page, v.lo, v.hi = true, 1, -1<<62, 1<<62
+		seqs, _ = app.Index.Page(1, stepsPerPage)
+		if len(seqs) > 0 {
+			v.lo = seqs[len(seqs)-1]
+		}
+	} else {
+		for _, seq := range slices.Backward(touched) {
+			if seq >= v.lo && seq <= v.hi {
+				seqs = append(seqs, seq)
+			}
 		}
 	}
+	p, err := s.pageOf(app, seqs)
+	if err != nil {
+		s.logError("ui: live update", "app", app.ID, "err", err)
+		return true // the log moved under the read; the next tick reads it again
+	}
+	u := liveUpdate{Offset: app.Offset, Lines: app.Index.Lines() - v.lines, Reset: reset, Status: p.Status, NumSteps: p.NumSteps}
+	v.lines = app.Index.Lines()
 	t := s.pages["app"]
-	for _, f := range []struct {
-		name string
-		dst  *string
-	}{{"summary", &u.Summary}, {"steps", &u.Steps}, {"graph", &u.Graph}, {"problems", &u.Problems}} {
+	render := func(name string, data any) (string, bool) {
 		var buf bytes.Buffer
-		if err := t.ExecuteTemplate(&buf, f.name, page); err != nil {
-			s.logError("ui: render live fragment", "fragment", f.name, "err", err)
+		if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+			s.logError("ui: render live fragment", "fragment", name, "err", err)
+			return "", false
+		}
+		return buf.String(), true
+	}
+	var ok bool
+	if u.Summary, ok = render("summary", p); !ok {
+		return false
+	}
+	if len(seqs) > 0 || reset {
+		if u.Steps, ok = render("steps", p); !ok {
 			return false
 		}
-		*f.dst = buf.String()
+	}
+	if reset || p.NumSteps != v.numSteps {
+		p.Page, p.Pages = v.page, max((p.NumSteps+stepsPerPage-1)/stepsPerPage, 1)
+		pager, ok := render("pager", p)
+		if !ok {
+			return false
+		}
+		u.Pager, v.numSteps = &pager, p.NumSteps
+	}
+	if all || reset || p.LastAction != v.lastAction {
+		g, ok := render("graph", p)
+		if !ok {
+			return false
+		}
+		u.Graph, v.lastAction = &g, p.LastAction
+	}
+	if all || reset || p.NumErrors != v.numErrors || !slices.Equal(app.Problems, v.problems) {
+		pr, ok := render("problems", p)
+		if !ok {
+			return false
+		}
+		u.Problems, v.numErrors, v.problems = &pr, p.NumErrors, app.Problems
 	}
 	data, err := json.Marshal(u)
 	if err != nil {
 		return false
 	}
 	// JSON has no raw newlines, so the payload is one data line.
-	if _, err := fmt.Fprintf(w, "event: update\nid: %d\ndata: %s\n\n", offset, data); err != nil {
+	if _, err := fmt.Fprintf(w, "event: update\nid: %d\ndata: %s\n\n", app.Offset, data); err != nil {
 		return false
 	}
 	return rc.Flush() == nil

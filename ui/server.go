@@ -12,6 +12,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -30,7 +32,8 @@ var assets embed.FS
 //
 //	/                                       the projects
 //	/projects/{project}                     the applications of a project
-//	/projects/{project}/apps/{app}          one application: steps, spans, graph, links
+//	/projects/{project}/apps/{app}          one application: steps, spans, graph, links;
+//	                                        25 steps a page, newest first (?page=N, ?step=N)
 //	/projects/{project}/apps/{app}/events   Server-Sent Events with the new log lines
 //
 // The server only reads the directory, and only inside it: ids taken from
@@ -190,41 +193,70 @@ func (s *Server) handleApps(w http.ResponseWriter, r *http.Request) {
 	s.render(w, "apps", appsPage{Project: project, Apps: apps})
 }
 
-// appPage is the view of one application; the live stream renders its
+// stepsPerPage is how many steps the application page shows at a time.
+const stepsPerPage = 25
+
+// appPage is the view of one application: its summary, from the index of
+// its log, and one page of its steps. The live stream renders its
 // fragments again as the log grows.
 type appPage struct {
 	App        *store.App
-	Steps      []*store.Step // newest first
+	Steps      []*store.Step // of this page, newest first
 	NumSteps   int
 	Status     store.Status
 	LastAction string
 	Graph      *graphLayout
 	Errors     []store.LineError
+	NumErrors  int // lines skipped in all, Errors listing the first ones
 	Forks      []store.Child
 	Spawned    []store.Child
 	// StepChildren are the spawned children of each step, by sequence id.
 	StepChildren map[int]*store.StepChildren
 	Pending      *store.Step // the latest step, when it asked a question
+	Page         int         // from 1, newest first
+	Pages        int
+	OpenSeq      int // the step to show open, -1 for none
 }
 
-func newAppPage(app *store.App) *appPage {
-	steps := app.Log.Steps()
-	p := &appPage{App: app, Status: store.StatusNew, NumSteps: len(steps), Errors: app.Log.Errors()}
-	if st := app.Log.Latest(steps); st != nil {
-		p.Status = st.Status
-		p.LastAction = st.Action
-		if st.Status == store.StatusInterrupted {
-			p.Pending = st
+// newAppPage reads page number page of the steps of app.
+func (s *Server) newAppPage(app *store.App, page int) (*appPage, error) {
+	seqs, pages := app.Index.Page(page, stepsPerPage)
+	p, err := s.pageOf(app, seqs)
+	if err != nil {
+		return nil, err
+	}
+	p.Page, p.Pages = min(max(page, 1), pages), pages
+	return p, nil
+}
+
+// pageOf reads the steps seqs of app, newest first, into a page.
+func (s *Server) pageOf(app *store.App, seqs []int) (*appPage, error) {
+	idx := app.Index
+	p := &appPage{App: app, Status: idx.Status(), NumSteps: idx.NumSteps(), Page: 1, Pages: 1, OpenSeq: -1}
+	_, p.LastAction, _ = idx.Current()
+	lg, err := s.store.Steps(app, seqs)
+	if err != nil {
+		return nil, err
+	}
+	steps := lg.Steps()
+	p.Steps = pickSteps(steps, seqs)
+	p.StepChildren = store.GroupChildren(app.Children, app.ChildRuns, p.Steps)
+	if cur, _, ok := idx.Current(); ok && p.Status == store.StatusInterrupted {
+		// The question is shown whichever page is shown.
+		if pending := pickSteps(steps, []int{cur}); len(pending) == 1 {
+			p.Pending = pending[0]
+		} else if plg, err := s.store.Steps(app, []int{cur}); err == nil {
+			if pending := pickSteps(plg.Steps(), []int{cur}); len(pending) == 1 {
+				p.Pending = pending[0]
+			}
 		}
 	}
-	p.Steps = make([]*store.Step, len(steps))
-	for i, st := range steps {
-		p.Steps[len(steps)-1-i] = st
-	}
+	p.Errors = append(slices.Clone(idx.Errors()), lg.Errors()...)
+	slices.SortFunc(p.Errors, func(a, b store.LineError) int { return a.Line - b.Line })
+	p.NumErrors = idx.NumErrors() + len(lg.Errors())
 	if app.Graph != nil {
 		p.Graph = layoutGraph(app.Graph, p.LastAction)
 	}
-	p.StepChildren = store.GroupChildren(app.Children, app.ChildRuns, steps)
 	for _, c := range app.Children {
 		if c.EventType == "fork" {
 			p.Forks = append(p.Forks, c)
@@ -232,7 +264,28 @@ func newAppPage(app *store.App) *appPage {
 			p.Spawned = append(p.Spawned, c)
 		}
 	}
-	return p
+	return p, nil
+}
+
+// LoSeq is the lowest sequence id shown, HiSeq the highest.
+func (p *appPage) LoSeq() int { return p.Steps[len(p.Steps)-1].SequenceID }
+
+// HiSeq is the highest sequence id shown.
+func (p *appPage) HiSeq() int { return p.Steps[0].SequenceID }
+
+// pickSteps returns the steps of seqs, in the order of seqs.
+func pickSteps(steps []*store.Step, seqs []int) []*store.Step {
+	bySeq := make(map[int]*store.Step, len(steps))
+	for _, st := range steps {
+		bySeq[st.SequenceID] = st
+	}
+	out := make([]*store.Step, 0, len(seqs))
+	for _, seq := range seqs {
+		if st := bySeq[seq]; st != nil {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 func (s *Server) handleApp(w http.ResponseWriter, r *http.Request) {
@@ -241,10 +294,20 @@ func (s *Server) handleApp(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if len(app.Tail) > 0 {
-		// A last line without a newline: shown (or reported) on the page,
-		// while the live stream waits for it to be completed.
-		app.Log.Add(app.Tail)
+	// A last line without a newline: shown (or reported) on the page,
+	// while the live stream waits for it to be completed.
+	app.Index.AddTail(app.Tail)
+	q := r.URL.Query()
+	page, _ := strconv.Atoi(q.Get("page"))
+	open := -1
+	if seq, err := strconv.Atoi(q.Get("step")); err == nil {
+		page, open = app.Index.PageOf(seq, stepsPerPage), seq
 	}
-	s.render(w, "app", newAppPage(app))
+	p, err := s.newAppPage(app, page)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.OpenSeq = open
+	s.render(w, "app", p)
 }

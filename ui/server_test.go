@@ -88,7 +88,7 @@ func TestPages(t *testing.T) {
 	mustContain(t, body,
 		`id="step-0"`, `id="step-2"`, "ValueError: bad", // steps and the error text
 		`<tr class="changed"><th>count</th>`, `<tr class="added"><th>note</th>`, `<tr class="removed"><th>note</th>`,
-		`<svg class="graph"`, `class="node entry" data-action="counter"`, // "boom" is not in this graph
+		`<svg class="graph"`, `class="node entry" data-node="counter"`, // "boom" is not in this graph
 		">count &lt; 2</text>", // condition label, escaped
 		`data-events="/projects/proj/apps/run-1/events?offset=`)
 	if strings.Contains(body, ">default</text>") {
@@ -189,7 +189,7 @@ func TestDemoDataPages(t *testing.T) {
 		entries, _ := os.ReadDir(filepath.Join(dir, p))
 		for _, e := range entries {
 			mustContain(t, body, `href="/projects/`+p+`/apps/`+e.Name()+`"`)
-			code, page := get(t, s, "/projects/"+p+"/apps/"+e.Name())
+			code, page := get(t, s, "/projects/"+p+"/apps/"+e.Name()+"?step=0")
 			if code != 200 || !strings.Contains(page, `<svg class="graph"`) || !strings.Contains(page, `id="step-0"`) {
 				t.Errorf("%s/%s = %d", p, e.Name(), code)
 			}
@@ -199,7 +199,7 @@ func TestDemoDataPages(t *testing.T) {
 		}
 	}
 	_, body = get(t, s, "/projects/demo_counter/apps/count-to-1")
-	mustContain(t, body, "user_0", `class="node active" data-action="result"`, `<span class="badge completed">completed</span>`)
+	mustContain(t, body, "user_0", `class="node active" data-node="result"`, `<span class="badge completed">completed</span>`)
 	_, body = get(t, s, "/projects/demo_chatbot_with_traces/apps/chat-6-demonstrate-errors")
 	mustContain(t, body, `<span class="badge failed">failed</span>`, "Traceback", "openai.chat", "unfinished")
 	_, body = get(t, s, "/projects/demo_chatbot/apps/chat-1-giraffe")
@@ -265,8 +265,8 @@ func TestEvents(t *testing.T) {
 	f.WriteString(fixture.End0[20:] + "\n" + fixture.Begin1 + "\n")
 	f.Close()
 	id, u := sseEvent(t, r)
-	if len(u.Lines) != 2 || u.Lines[0] != fixture.End0 || u.Status != store.StatusRunning {
-		t.Fatalf("update = %+v", u.Lines)
+	if u.Lines != 2 || u.Status != store.StatusRunning || !strings.Contains(u.Steps, `id="step-0"`) || !strings.Contains(u.Steps, `id="step-1"`) {
+		t.Fatalf("update = %d lines, %s: %s", u.Lines, u.Status, u.Steps)
 	}
 	if want := start + int64(len(fixture.End0)+len(fixture.Begin1)+2); id != itoa(want) || u.Offset != want {
 		t.Errorf("id %s offset %d, want %d", id, u.Offset, want)
@@ -276,16 +276,21 @@ func TestEvents(t *testing.T) {
 	}
 	fixture.AppendLines(t, logPath, fixture.End1, "garbage")
 	_, u = sseEvent(t, r)
-	if u.Status != store.StatusCompleted || !strings.Contains(u.Problems, "line 5: invalid JSON") || !strings.Contains(u.Graph, `class="node active entry" data-action="counter"`) {
-		t.Errorf("second update: %+v %s %s", u.Status, u.Problems, u.Graph)
+	if u.Status != store.StatusCompleted || u.Problems == nil || !strings.Contains(*u.Problems, "line 5: invalid JSON") {
+		t.Errorf("second update: %+v %v", u.Status, u.Problems)
+	}
+	// Only what changed is sent: step 1, not step 0; the graph did not
+	// change (the current action is still "counter").
+	if !strings.Contains(u.Steps, `id="step-1"`) || strings.Contains(u.Steps, `id="step-0"`) || u.Graph != nil {
+		t.Errorf("second update sent more than the change: steps %s, graph %v", u.Steps, u.Graph)
 	}
 	resp.Body.Close()
 
 	// A page rendered at offset 0 gets what it lacks at once; so does a
 	// reconnecting EventSource (Last-Event-ID wins over the query).
 	resp, r = open("?offset=0")
-	if _, u = sseEvent(t, r); len(u.Lines) != 5 || u.Status != store.StatusCompleted {
-		t.Errorf("catch-up update: %d lines", len(u.Lines))
+	if _, u = sseEvent(t, r); u.Lines != 5 || u.Status != store.StatusCompleted || !strings.Contains(u.Steps, `id="step-0"`) {
+		t.Errorf("catch-up update: %d lines", u.Lines)
 	}
 	resp.Body.Close()
 

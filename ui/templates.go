@@ -23,6 +23,8 @@ func parseTemplates() map[string]*template.Template {
 		"rate":       func(f float64) string { return fmt.Sprintf("%.1f", f) },
 		"projectURL": func(p string) string { return "/projects/" + url.PathEscape(p) },
 		"appURL":     appURL,
+		"add":        func(a, b int) int { return a + b },
+		"sub":        func(a, b int) int { return a - b },
 	}).ParseFS(assets, "templates/layout.html", "templates/fragments.html"))
 	pages := map[string]*template.Template{}
 	for _, name := range []string{"projects", "apps", "app"} {

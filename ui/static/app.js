@@ -1,10 +1,14 @@
 // Live updates of the application page: the server tails log.jsonl and
-// sends each batch of new lines with the page's fragments rendered again.
+// sends, for each batch of new lines, the steps that changed (only those of
+// the page shown; the newest page also takes new steps), the summary, and
+// the graph and problems when they changed.
 (function () {
   "use strict";
   var root = document.getElementById("app");
   if (!root || !root.dataset.events || !window.EventSource) return;
   var live = document.getElementById("live");
+  var latest = /[?&]page=1(&|$)/.test(root.dataset.events);
+  var perPage = 25;
   var received = 0;
   var es = new EventSource(root.dataset.events);
   es.onopen = function () {
@@ -15,32 +19,70 @@
     live.textContent = "reconnecting…";
     live.className = "live";
   };
+
+  // openState remembers which details of a step the reader opened.
+  function openState(el) {
+    var inner = el.querySelectorAll("details");
+    return [el.open, Array.prototype.filter.call(inner, function (x) { return x.open; }).map(function (x) {
+      return Array.prototype.indexOf.call(inner, x);
+    })];
+  }
+  function restore(el, st) {
+    el.open = el.open || st[0];
+    var inner = el.querySelectorAll("details");
+    st[1].forEach(function (i) { if (inner[i]) inner[i].open = true; });
+  }
+
+  // mergeSteps puts the steps of html (a "steps" fragment) in place of
+  // their copies, or adds them in order of sequence id, newest first.
+  function mergeSteps(html) {
+    var tpl = document.createElement("template");
+    tpl.innerHTML = html;
+    var box = document.querySelector("#steps .steps");
+    var fresh = tpl.content.querySelector(".steps");
+    if (!fresh) return;
+    if (!box) {
+      document.getElementById("steps").innerHTML = html;
+      return;
+    }
+    Array.prototype.slice.call(fresh.children).forEach(function (el) {
+      if (!el.classList.contains("step")) return;
+      var old = document.getElementById(el.id);
+      if (old && old.parentNode === box) {
+        restore(el, openState(old));
+        box.replaceChild(el, old);
+        return;
+      }
+      var seq = Number(el.dataset.seq);
+      var before = null;
+      Array.prototype.some.call(box.querySelectorAll(":scope > .step"), function (x) {
+        if (Number(x.dataset.seq) < seq) { before = x; return true; }
+        return false;
+      });
+      box.insertBefore(el, before);
+    });
+    if (latest) {
+      // The newest page keeps one page of steps.
+      var all = box.querySelectorAll(":scope > .step");
+      for (var i = perPage; i < all.length; i++) all[i].remove();
+    }
+  }
+
   es.addEventListener("update", function (ev) {
     var d = JSON.parse(ev.data);
-    // Keep open what the reader opened, unless the log was replaced: the
-    // steps are then another run's, shown afresh.
-    var open = [];
     if (d.reset) {
       received = 0;
-    } else {
-      document.querySelectorAll("#steps details[open]").forEach(function (el) {
-        open.push([el.id, Array.prototype.map.call(el.querySelectorAll("details[open]"), function (x) {
-          return Array.prototype.indexOf.call(el.querySelectorAll("details"), x);
-        })]);
-      });
+      latest = true;
+      document.getElementById("steps").innerHTML = d.steps;
+    } else if (d.steps) {
+      mergeSteps(d.steps);
     }
-    ["summary", "steps", "graph", "problems"].forEach(function (id) {
+    if (typeof d.pager === "string") document.getElementById("pager").innerHTML = d.pager;
+    ["summary", "graph", "problems"].forEach(function (id) {
       var el = document.getElementById(id);
       if (el && typeof d[id] === "string") el.innerHTML = d[id];
     });
-    open.forEach(function (o) {
-      var el = document.getElementById(o[0]);
-      if (!el) return;
-      el.open = true;
-      var inner = el.querySelectorAll("details");
-      o[1].forEach(function (i) { if (inner[i]) inner[i].open = true; });
-    });
-    received += d.lines.length;
+    received += d.lines;
     live.textContent = "live · " + (d.reset ? "log replaced, reloaded · " : "") + received + " new line" + (received === 1 ? "" : "s");
     live.className = "live on";
     root.dataset.offset = d.offset;

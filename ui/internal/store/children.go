@@ -1,7 +1,8 @@
 package store
 
 import (
-	"io/fs"
+	"io"
+	"os"
 	"path"
 	"strings"
 	"time"
@@ -71,7 +72,8 @@ type ChildOfStep struct {
 
 // childRuns reads the spawned children of the application in project, at
 // most maxChildRuns of them, in the order of children.jsonl.
-func childRuns(fsys fs.FS, project string, children []Child) []ChildRun {
+func childRuns(root *os.Root, project string, children []Child) []ChildRun {
+	fsys := root.FS()
 	var out []ChildRun
 	for _, c := range children {
 		if c.EventType != trackfile.EventSpawnStart {
@@ -90,23 +92,24 @@ func childRuns(fsys fs.FS, project string, children []Child) []ChildRun {
 			out = append(out, r)
 			continue
 		}
-		readChildLog(fsys, path.Join(dir, trackfile.LogFile), &r)
+		readChildLog(root, path.Join(dir, trackfile.LogFile), &r)
 		out = append(out, r)
 	}
 	return out
 }
 
 // readChildLog fills in r from the child's log.
-func readChildLog(fsys fs.FS, name string, r *ChildRun) {
-	fi, err := fs.Stat(fsys, name)
-	if err != nil || !fi.Mode().IsRegular() {
+func readChildLog(root *os.Root, name string, r *ChildRun) {
+	f, fi, err := openRegular(root, name)
+	if err != nil {
 		return
 	}
+	defer f.Close()
 	if fi.Size() > maxChildLog {
-		_, _, r.Status = summarizeFile(fsys, name)
+		_, _, r.Status = summarizeLog(f, fi.Size())
 		return
 	}
-	data, err := fs.ReadFile(fsys, name)
+	data, err := io.ReadAll(io.LimitReader(f, maxChildLog))
 	if err != nil {
 		return
 	}

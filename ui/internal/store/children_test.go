@@ -26,7 +26,8 @@ func TestChildRuns(t *testing.T) {
 	if len(app.ChildRuns) != 4 {
 		t.Fatalf("%d child runs, want 4: %+v", len(app.ChildRuns), app.ChildRuns)
 	}
-	groups := GroupChildren(app.Children, app.ChildRuns, app.Log.Steps())
+	lg, _ := allSteps(t, s, app)
+	groups := GroupChildren(app.Children, app.ChildRuns, lg.Steps())
 	g := groups[0]
 	if g == nil || len(groups) != 1 {
 		t.Fatalf("children grouped by step: %v, want step 0 only", groups)
@@ -91,11 +92,13 @@ func TestChildRunsBounded(t *testing.T) {
 	}
 	appDir := fixture.WriteRun(t, dir, "p", "parent", "", "", fixture.Begin0)
 	fixture.MustWrite(t, filepath.Join(appDir, "children.jsonl"), strings.Join(lines, "\n")+"\n")
-	app, err := New(dir).App("p", "parent")
+	s := New(dir)
+	app, err := s.App("p", "parent")
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := GroupChildren(app.Children, app.ChildRuns, app.Log.Steps())[0]
+	all, _ := allSteps(t, s, app)
+	g := GroupChildren(app.Children, app.ChildRuns, all.Steps())[0]
 	if g == nil || len(g.Runs) != maxChildRuns || g.Total != maxChildRuns+2 || g.Running != maxChildRuns {
 		t.Fatalf("step 0 children: %+v", g)
 	}

@@ -220,6 +220,16 @@ func (l *Log) Add(data []byte) {
 	}
 }
 
+// AddLine parses one line, numbered line in its file, which comes after the
+// lines added before it in the file (not necessarily just after them: the
+// application page adds the lines of the steps it shows only).
+func (l *Log) AddLine(line int, raw []byte) {
+	l.lines++
+	if msg := l.addLine(bytes.TrimSpace(raw)); msg != "" {
+		l.errors = append(l.errors, LineError{Line: line, Msg: msg})
+	}
+}
+
 func (l *Log) addLine(raw []byte) string {
 	if len(raw) == 0 {
 		return "" // blank lines are harmless

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,7 +73,8 @@ func TestStepCountsAgree(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		shown := len(app.Log.Steps())
+		lg, _ := allSteps(t, s, app)
+		shown := len(lg.Steps())
 		if a.Steps != shown || shown != want[a.ID] {
 			t.Errorf("%s: list says %d steps, the page shows %d, want %d", a.ID, a.Steps, shown, want[a.ID])
 		}
@@ -164,42 +166,47 @@ func TestStreamMissingLines(t *testing.T) {
 	}
 }
 
-// ReadFrom tells a log that goes on from an offset from one rewritten or
-// replaced.
-func TestReadFromContinues(t *testing.T) {
+// Refresh tells a log that goes on from one rewritten, truncated or
+// replaced, and reads only the new lines.
+func TestRefreshContinues(t *testing.T) {
 	dir := t.TempDir()
 	appDir := fixture.WriteRun(t, dir, "p", "a", "", "", fixture.Begin0, fixture.End0)
 	path := filepath.Join(appDir, "log.jsonl")
 	s := New(dir)
-	first, err := s.ReadFrom("p", "a", 0)
-	if err != nil || !first.Continues || string(first.Data) != fixture.Begin0+"\n"+fixture.End0+"\n" {
-		t.Fatalf("ReadFrom(0) = %+v, %v", first, err)
+	app, err := s.App("p", "a")
+	if err != nil || app.Index.NumSteps() != 1 || app.Offset != int64(len(fixture.Begin0)+len(fixture.End0)+2) {
+		t.Fatalf("App = %+v, %v", app, err)
 	}
-	off := int64(len(fixture.Begin0) + 1)
+	app.Index.Track()
 	fixture.AppendLines(t, path, fixture.Begin1)
-	ch, err := s.ReadFrom("p", "a", off)
-	if err != nil || !ch.Continues || string(ch.Data) != fixture.End0+"\n"+fixture.Begin1+"\n" || !os.SameFile(first.Info, ch.Info) {
-		t.Errorf("ReadFrom(%d) after appending = %+v, %v", off, ch, err)
+	if reset, err := s.Refresh(app); err != nil || reset || app.Index.NumSteps() != 2 || app.Index.Status() != StatusRunning {
+		t.Errorf("Refresh after appending: reset %v, %v, %d steps", reset, err, app.Index.NumSteps())
+	}
+	if got := app.Index.Touched(); !slices.Equal(got, []int{1}) {
+		t.Errorf("touched after appending: %v", got)
 	}
 	// Rewritten in place, longer, with the offset inside a line.
-	fixture.MustWrite(t, path, fixture.Begin2+"\n"+fixture.End2+"\n")
-	if ch, err := s.ReadFrom("p", "a", off); err != nil || ch.Continues {
-		t.Errorf("ReadFrom(%d) after rewriting = %+v, %v", off, ch, err)
+	fixture.MustWrite(t, path, fixture.Begin2+"\n"+fixture.End2+"\n"+fixture.Begin0+"\n")
+	if reset, err := s.Refresh(app); err != nil || !reset || app.Index.NumSteps() != 2 || app.Index.Status() != StatusRunning {
+		t.Errorf("Refresh after rewriting: reset %v, %v, %d steps", reset, err, app.Index.NumSteps())
 	}
 	// Truncated.
 	fixture.MustWrite(t, path, "")
-	if ch, err := s.ReadFrom("p", "a", off); err != nil || ch.Continues {
-		t.Errorf("ReadFrom(%d) after truncating = %+v, %v", off, ch, err)
+	if reset, err := s.Refresh(app); err != nil || !reset || app.Index.NumSteps() != 0 {
+		t.Errorf("Refresh after truncating: reset %v, %v", reset, err)
 	}
-	// Replaced by another file: ReadFrom continues, os.SameFile tells.
-	fixture.MustWrite(t, path, fixture.Begin0+"\n"+fixture.End0+"\n")
-	first, _ = s.ReadFrom("p", "a", 0)
+	// Written again from empty: it goes on.
+	fixture.MustWrite(t, path, fixture.Begin0+"\n")
+	if reset, err := s.Refresh(app); err != nil || reset || app.Index.NumSteps() != 1 {
+		t.Errorf("Refresh after writing the empty log: reset %v, %v", reset, err)
+	}
+	// Replaced by another file whose lines start at the same offsets.
 	other := filepath.Join(appDir, "other")
-	fixture.MustWrite(t, other, fixture.Begin0+"\n"+fixture.End1+"\n")
+	fixture.MustWrite(t, other, fixture.Begin0+"\n"+fixture.End0+"\n")
 	if err := os.Rename(other, path); err != nil {
 		t.Fatal(err)
 	}
-	if ch, err := s.ReadFrom("p", "a", off); err != nil || !ch.Continues || os.SameFile(first.Info, ch.Info) {
-		t.Errorf("ReadFrom(%d) after replacing = %+v, %v", off, ch, err)
+	if reset, err := s.Refresh(app); err != nil || !reset || app.Index.Status() != StatusCompleted {
+		t.Errorf("Refresh after replacing: reset %v, %v", reset, err)
 	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -71,21 +72,23 @@ func TestMalformedLogsAgree(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			steps := app.Log.Steps()
-			cur := app.Log.Latest(steps)
+			lg, errs := allSteps(t, s, app)
+			steps := lg.Steps()
+			cur := lg.Latest(steps)
 			if cur == nil {
 				t.Errorf("%s: no current step", name)
 				continue
 			}
-			if a.Steps != len(steps) || a.LastAction != cur.Action || a.Status != cur.Status {
-				t.Errorf("%s: the list says %d steps, %s %s; the page %d steps, %s %s",
-					name, a.Steps, a.LastAction, a.Status, len(steps), cur.Action, cur.Status)
+			_, action, _ := app.Index.Current()
+			if a.Steps != len(steps) || a.LastAction != cur.Action || a.Status != cur.Status || action != cur.Action || app.Index.Status() != cur.Status {
+				t.Errorf("%s: the list says %d steps, %s %s; the page %d steps, %s %s; the index %s %s",
+					name, a.Steps, a.LastAction, a.Status, len(steps), cur.Action, cur.Status, action, app.Index.Status())
 			}
-			if len(steps) != c.steps || cur.Action != c.action || cur.Status != c.status || app.Log.Status() != c.status {
-				t.Errorf("%s: %d steps, %s %s (log %s); want %d, %s %s", name, len(steps), cur.Action, cur.Status, app.Log.Status(), c.steps, c.action, c.status)
+			if len(steps) != c.steps || cur.Action != c.action || cur.Status != c.status || lg.Status() != c.status {
+				t.Errorf("%s: %d steps, %s %s (log %s); want %d, %s %s", name, len(steps), cur.Action, cur.Status, lg.Status(), c.steps, c.action, c.status)
 			}
 			var msgs []string
-			for _, e := range app.Log.Errors() {
+			for _, e := range errs {
 				msgs = append(msgs, e.Msg)
 			}
 			if strings.Join(msgs, "\n") != strings.Join(c.errors, "\n") {
@@ -103,4 +106,17 @@ func TestStepWithoutStartTime(t *testing.T) {
 	if len(st) != 1 || !st[0].Start.IsZero() || !st[0].HasEnd || st[0].Status != StatusCompleted {
 		t.Errorf("steps = %+v", st)
 	}
+}
+
+// allSteps reads every step of app, as pages of the application page do
+// one page at a time, with the skipped lines of the index and of the steps.
+func allSteps(t *testing.T, s *Store, app *App) (*Log, []LineError) {
+	t.Helper()
+	lg, err := s.Steps(app, app.Index.Seqs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := append(slices.Clone(app.Index.Errors()), lg.Errors()...)
+	slices.SortFunc(errs, func(a, b LineError) int { return a.Line - b.Line })
+	return lg, errs
 }

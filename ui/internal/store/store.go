@@ -67,15 +67,21 @@ func rel(elems ...string) (string, error) {
 	return p, nil
 }
 
-// open returns the storage directory as an fs.FS confined to it. The
-// caller must close the returned closer.
-func (s *Store) open() (fs.FS, io.Closer, error) {
+// open returns the storage directory as an os.Root and as an fs.FS
+// confined to it. The caller must close the root.
+func (s *Store) open() (*os.Root, fs.FS, error) {
 	root, err := os.OpenRoot(s.dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	return root.FS(), root, nil
+	return root, root.FS(), nil
 }
+
+// Limits of the small files of an application directory.
+const (
+	maxJSONFile     = 16 << 20 // graph.json, metadata.json
+	maxChildrenFile = 64 << 20 // children.jsonl
+)
 
 // Project is one directory of the storage directory.
 type Project struct {
@@ -133,14 +139,14 @@ func subdirs(fsys fs.FS, dir string) ([]string, error) {
 // Projects lists the projects, newest first. A storage directory that
 // does not exist yet has no projects.
 func (s *Store) Projects() ([]Project, error) {
-	fsys, c, err := s.open()
+	root, fsys, err := s.open()
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer c.Close()
+	defer root.Close()
 	names, err := subdirs(fsys, ".")
 	if err != nil {
 		return nil, err
@@ -176,11 +182,11 @@ func (s *Store) Apps(project string) ([]AppSummary, error) {
 	if err != nil {
 		return nil, err
 	}
-	fsys, c, err := s.open()
+	root, fsys, err := s.open()
 	if err != nil {
 		return nil, err
 	}
-	defer c.Close()
+	defer root.Close()
 	names, err := subdirs(fsys, dir)
 	if err != nil {
 		return nil, err
@@ -190,10 +196,10 @@ func (s *Store) Apps(project string) ([]AppSummary, error) {
 		appDir := path.Join(dir, name)
 		a := AppSummary{ID: name, Status: StatusNew}
 		a.dirTime, a.LastUpdate, _ = modTime(fsys, appDir)
-		if md, _, err := readMetadata(fsys, appDir); err == nil && md.PartitionKey != nil {
+		if md, _, err := readMetadata(root, appDir); err == nil && md.PartitionKey != nil {
 			a.PartitionKey = *md.PartitionKey
 		}
-		a.Steps, a.LastAction, a.Status = summarizeFile(fsys, path.Join(appDir, trackfile.LogFile))
+		a.Steps, a.LastAction, a.Status = summarizeFile(root, path.Join(appDir, trackfile.LogFile))
 		out = append(out, a)
 	}
 	slices.SortStableFunc(out, func(a, b AppSummary) int {
@@ -225,8 +231,8 @@ type (
 // readJSONFile reads graph.json or metadata.json of an application
 // directory into model. A file that cannot be decoded is an error; fields
 // that cannot be read are returned as problems.
-func readJSONFile(fsys fs.FS, appDir, name string, model any) ([]string, error) {
-	data, err := fs.ReadFile(fsys, path.Join(appDir, name))
+func readJSONFile(root *os.Root, appDir, name string, model any) ([]string, error) {
+	data, err := readRegular(root, path.Join(appDir, name), maxJSONFile)
 	if err != nil {
 		return nil, err
 	}
@@ -241,16 +247,18 @@ func readJSONFile(fsys fs.FS, appDir, name string, model any) ([]string, error) 
 	return problems, nil
 }
 
-func readMetadata(fsys fs.FS, appDir string) (*Metadata, []string, error) {
+func readMetadata(root *os.Root, appDir string) (*Metadata, []string, error) {
 	var md Metadata
-	problems, err := readJSONFile(fsys, appDir, trackfile.MetadataFile, &md)
+	problems, err := readJSONFile(root, appDir, trackfile.MetadataFile, &md)
 	if err != nil {
 		return nil, nil, err
 	}
 	return &md, problems, nil
 }
 
-// App is everything the application page shows.
+// App is what the application page shows of an application: its files,
+// and the Index of its log, from which the page reads the steps it shows
+// (Store.Steps).
 type App struct {
 	Project  string
 	ID       string
@@ -260,11 +268,12 @@ type App struct {
 	// ChildRuns are the spawned children as their own files tell (at most
 	// maxChildRuns of them), in the order of Children.
 	ChildRuns []ChildRun
-	Log       *Log
-	Problems  []string    // files that could not be read or parsed
-	Offset    int64       // bytes of log.jsonl in Log: complete lines only
-	Tail      []byte      // what follows the last newline of log.jsonl
-	LogInfo   fs.FileInfo // of the log.jsonl read, nil when there is none
+	Index     *Index   // the complete lines of log.jsonl
+	Problems  []string // files that could not be read or parsed
+	// Offset is the length of the log indexed: complete lines only.
+	Offset  int64
+	Tail    []byte      // what follows the last newline of log.jsonl, when not over MaxLine
+	LogInfo fs.FileInfo // of the log.jsonl read, nil when there is none
 }
 
 // Files is what an application directory holds besides its log.
@@ -279,25 +288,25 @@ type Files struct {
 // readFiles reads metadata.json, graph.json and children.jsonl of the
 // application directory dir of project, and the logs of its spawned
 // children.
-func readFiles(fsys fs.FS, project, dir string) *Files {
+func readFiles(root *os.Root, project, dir string) *Files {
 	f := &Files{}
-	if md, problems, err := readMetadata(fsys, dir); err == nil {
+	if md, problems, err := readMetadata(root, dir); err == nil {
 		f.Metadata = md
 		f.Problems = append(f.Problems, problems...)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		f.Problems = append(f.Problems, err.Error())
 	}
 	var g Graph
-	if problems, err := readJSONFile(fsys, dir, trackfile.GraphFile, &g); err == nil {
+	if problems, err := readJSONFile(root, dir, trackfile.GraphFile, &g); err == nil {
 		f.Graph = &g
 		f.Problems = append(f.Problems, problems...)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		f.Problems = append(f.Problems, err.Error())
 	}
 	var problems []string
-	f.Children, problems = readChildren(fsys, dir)
+	f.Children, problems = readChildren(root, dir)
 	f.Problems = append(f.Problems, problems...)
-	f.ChildRuns = childRuns(fsys, project, f.Children)
+	f.ChildRuns = childRuns(root, project, f.Children)
 	return f
 }
 
@@ -320,80 +329,92 @@ func appDir(fsys fs.FS, project, id string) (string, error) {
 
 // openApp checks project/id and opens the application's directory under the
 // storage root; the caller closes the returned Closer.
-func (s *Store) openApp(project, id string) (fs.FS, string, io.Closer, error) {
+func (s *Store) openApp(project, id string) (*os.Root, string, error) {
 	if _, err := rel(project, id); err != nil {
-		return nil, "", nil, err
+		return nil, "", err
 	}
-	fsys, c, err := s.open()
+	root, fsys, err := s.open()
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", err
 	}
 	dir, err := appDir(fsys, project, id)
 	if err != nil {
-		c.Close()
-		return nil, "", nil, err
+		root.Close()
+		return nil, "", err
 	}
-	return fsys, dir, c, nil
+	return root, dir, nil
 }
 
-// App reads one application. It returns an error wrapping
-// fs.ErrNotExist when the application directory does not exist; missing
-// or corrupt files inside it are reported in App.Problems instead.
+// App reads one application: its files, and the index of its log, read
+// once in a bounded buffer. It returns an error wrapping fs.ErrNotExist
+// when the application directory does not exist; missing or corrupt files
+// inside it are reported in App.Problems instead.
 func (s *Store) App(project, id string) (*App, error) {
-	fsys, dir, c, err := s.openApp(project, id)
+	root, dir, err := s.openApp(project, id)
 	if err != nil {
 		return nil, err
 	}
-	defer c.Close()
-	files := readFiles(fsys, project, dir)
-	app := &App{Project: project, ID: id, Log: NewLog(), Metadata: files.Metadata, Graph: files.Graph,
+	defer root.Close()
+	files := readFiles(root, project, dir)
+	app := &App{Project: project, ID: id, Index: NewIndex(), Metadata: files.Metadata, Graph: files.Graph,
 		Children: files.Children, ChildRuns: files.ChildRuns, Problems: files.Problems}
-	data, info, err := readLog(fsys, path.Join(dir, trackfile.LogFile))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := s.scanLog(root, app); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		app.Problems = append(app.Problems, trackfile.LogFile+": "+err.Error())
 	}
-	// Only complete lines go into the Log: a final line without a newline
-	// may still be being written. The page parses Tail too (a finished run
-	// may lack the last newline); the live view resumes at Offset.
-	n := CompleteLen(data)
-	app.Log.Add(data[:n])
-	app.Offset, app.Tail, app.LogInfo = int64(n), data[n:], info
 	return app, nil
 }
 
-// readLog reads a whole log file and returns the information of the file
-// it read.
-func readLog(fsys fs.FS, name string) ([]byte, fs.FileInfo, error) {
-	f, err := fsys.Open(name)
+// scanLog extends app.Index with the log's complete lines from app.Offset
+// on, and reads the last line without a newline into app.Tail. Only
+// complete lines are indexed: a final line without a newline may still be
+// being written. The page shows Tail too (a finished run may lack the last
+// newline); the live view resumes at Offset.
+func (s *Store) scanLog(root *os.Root, app *App) error {
+	p, err := rel(app.Project, app.ID, trackfile.LogFile)
 	if err != nil {
-		return nil, nil, err
+		return err
+	}
+	f, info, err := openRegular(root, p)
+	if err != nil {
+		return err
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, nil, err
+	app.LogInfo = info
+	if err := app.Index.Scan(f, info.Size()); err != nil {
+		return err
 	}
-	data, err := io.ReadAll(f)
-	return data, info, err
+	app.Offset, app.Tail = app.Index.Size(), nil
+	if rest := info.Size() - app.Offset; rest > 0 && rest <= MaxLine {
+		app.Tail = make([]byte, rest)
+		n, err := f.ReadAt(app.Tail, app.Offset)
+		app.Tail = app.Tail[:n]
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+	}
+	return nil
 }
 
 // Files reads metadata.json, graph.json and children.jsonl of project/id
 // again.
 func (s *Store) Files(project, id string) (*Files, error) {
-	fsys, dir, c, err := s.openApp(project, id)
+	root, dir, err := s.openApp(project, id)
 	if err != nil {
 		return nil, err
 	}
-	defer c.Close()
-	return readFiles(fsys, project, dir), nil
+	defer root.Close()
+	return readFiles(root, project, dir), nil
 }
 
 // readChildren reads children.jsonl of an application directory; a
 // missing file means no children.
-func readChildren(fsys fs.FS, dir string) ([]Child, []string) {
-	data, err := fs.ReadFile(fsys, path.Join(dir, trackfile.ChildrenFile))
-	if err != nil {
+func readChildren(root *os.Root, dir string) ([]Child, []string) {
+	data, err := readRegular(root, path.Join(dir, trackfile.ChildrenFile), maxChildrenFile)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
+	}
+	if err != nil {
+		return nil, []string{err.Error()}
 	}
 	var out []Child
 	var problems []string
@@ -422,66 +443,38 @@ func readChildren(fsys fs.FS, dir string) ([]Child, []string) {
 	return out, problems
 }
 
-// LogChunk is the end of a log file, from an offset on.
-type LogChunk struct {
-	Data []byte      // the bytes from the offset to the end of the file
-	Info fs.FileInfo // of the file read: os.SameFile tells a replaced file
-	// Continues reports whether the file can be the continuation of what
-	// was read before offset: offset is 0, or within the file and just
-	// after a newline. A file truncated, or rewritten with other lines,
-	// does not continue; it is to be read again from 0.
-	Continues bool
-}
-
-// ReadFrom returns the bytes of project/id/log.jsonl from offset on, with
-// what tells whether the file is still the one read up to offset.
-func (s *Store) ReadFrom(project, id string, offset int64) (LogChunk, error) {
-	p, err := rel(project, id, trackfile.LogFile)
+// Refresh extends app with what was added to its log since it was read,
+// reading only the new lines, and reads its other files again when the
+// log grew or they were missing. It reports reset when the log was
+// replaced by another file or truncated: the index is then built again
+// from the start of the new file. Steps with new lines are listed by
+// app.Index.Touched once Track was called.
+func (s *Store) Refresh(app *App) (reset bool, err error) {
+	root, dir, err := s.openApp(app.Project, app.ID)
 	if err != nil {
-		return LogChunk{}, err
-	}
-	root, err := os.OpenRoot(s.dir)
-	if err != nil {
-		return LogChunk{}, err
+		return false, err
 	}
 	defer root.Close()
-	f, err := root.Open(p)
+	p := path.Join(dir, trackfile.LogFile)
+	f, info, err := openRegular(root, p)
 	if err != nil {
-		return LogChunk{}, err
+		return false, err
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return LogChunk{}, err
+	continues := app.LogInfo == nil || os.SameFile(app.LogInfo, info)
+	if continues && app.Offset > 0 {
+		// The byte before the offset must still end a line.
+		var b [1]byte
+		_, rerr := f.ReadAt(b[:], app.Offset-1)
+		continues = rerr == nil && b[0] == '\n' && info.Size() >= app.Offset
 	}
-	ch := LogChunk{Info: fi}
-	size := fi.Size()
-	if offset < 0 || size < offset {
-		return ch, nil
-	}
-	from := max(offset-1, 0) // the byte before offset: a newline?
-	buf := make([]byte, size-from)
-	n, err := f.ReadAt(buf, from)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return LogChunk{}, err
-	}
-	buf = buf[:n]
-	if offset > 0 {
-		if len(buf) == 0 || buf[0] != '\n' {
-			return ch, nil
+	f.Close()
+	if !continues {
+		tracked := app.Index.touched != nil
+		app.Index, app.Offset, app.Tail, app.LogInfo = NewIndex(), 0, nil, nil
+		if tracked {
+			app.Index.Track()
 		}
-		buf = buf[1:]
+		reset = true
 	}
-	ch.Data, ch.Continues = buf, true
-	return ch, nil
-}
-
-// CompleteLen is the length of data up to and including its last newline.
-func CompleteLen(data []byte) int {
-	for i := len(data) - 1; i >= 0; i-- {
-		if data[i] == '\n' {
-			return i + 1
-		}
-	}
-	return 0
+	return reset, s.scanLog(root, app)
 }

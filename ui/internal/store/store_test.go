@@ -258,7 +258,7 @@ func TestStoreReadsOnlyInsideRoot(t *testing.T) {
 	if _, err := s.Apps("escape"); err == nil {
 		t.Error("Apps followed a symbolic link out of the root")
 	}
-	if app, err := s.App("p", "a"); err != nil || len(app.Log.Steps()) != 1 {
+	if app, err := s.App("p", "a"); err != nil || app.Index.NumSteps() != 1 {
 		t.Errorf("App(p, a) = %v, %v", app, err)
 	}
 }
@@ -370,10 +370,11 @@ func TestDemoDataReads(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(app.Problems) != 0 || len(app.Log.Errors()) != 0 || len(app.Tail) != 0 {
-				t.Errorf("%s/%s: problems %v, errors %v", p.Name, a.ID, app.Problems, app.Log.Errors())
+			lg, errs := allSteps(t, s, app)
+			if len(app.Problems) != 0 || len(errs) != 0 || len(app.Tail) != 0 {
+				t.Errorf("%s/%s: problems %v, errors %v", p.Name, a.ID, app.Problems, errs)
 			}
-			steps := app.Log.Steps()
+			steps := lg.Steps()
 			if len(steps) != a.Steps || app.Graph == nil || app.Metadata == nil {
 				t.Errorf("%s/%s: %d steps, summary says %d", p.Name, a.ID, len(steps), a.Steps)
 			}
@@ -384,7 +385,8 @@ func TestDemoDataReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	steps := app.Log.Steps()
+	lg, _ := allSteps(t, s, app)
+	steps := lg.Steps()
 	last := steps[len(steps)-1]
 	if last.Action != "decide_mode" || last.Status != StatusFailed || !strings.Contains(last.Exception, "Traceback") {
 		t.Errorf("last step = %s %s", last.Action, last.Status)
