@@ -376,7 +376,7 @@ func (app *Application) runStep(ctx context.Context, i int, given Inputs) (Resul
 	app.takeRouted(sc, i)
 	app.takeAnswer(sc, i)
 	var start time.Time
-	if len(app.hooks.preStep) > 0 || len(app.hooks.postStep) > 0 {
+	if len(app.hooks.preStep) > 0 || len(app.hooks.postStep) > 0 || len(app.hooks.stepCtx) > 0 {
 		start = time.Now()
 	}
 	err = app.preStep(sc, before, in, start)
@@ -433,13 +433,16 @@ func (app *Application) nextStepState() (State, int) {
 	return s.withSeq(seq), seq
 }
 
-// preStep calls the pre-run-step hooks.
+// preStep calls the step context hooks, then the pre-run-step hooks.
 func (app *Application) preStep(sc *stepContext, before State, in Inputs, t time.Time) error {
-	if len(app.hooks.preStep) == 0 {
+	if len(app.hooks.preStep) == 0 && len(app.hooks.stepCtx) == 0 {
 		return nil
 	}
 	e := &app.startEvt
 	*e = StepStart{AppContext: sc.appContext(), State: before, Inputs: in, Time: t}
+	if len(app.hooks.stepCtx) > 0 {
+		app.stepCtx(sc, e)
+	}
 	return stepHookErr(StagePreRunStep, sc, callHooks(sc, app.hooks.preStep, e, PreRunStepHook.PreRunStep))
 }
 

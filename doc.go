@@ -78,6 +78,12 @@
 //	  PreRunStep, PreStartStream, PostStreamItem × N, PostRunStep, PostEndStream  (a streamed step)
 //	PostRunExecuteCall
 //
+// Context. A [StepContextHook] is called first for every step and may put a
+// value of its own in the context the action runs with (an OpenTelemetry
+// bridge puts the step's span there, so that instrumented code and child
+// applications nest under it); a [SpanContextHook] does the same for the
+// context [StartSpan] returns.
+//
 // Outcome of a step. A step's outcome is decided before its post-run-step
 // hooks run, and every party records that same outcome:
 //

@@ -129,7 +129,10 @@ type StreamEnd struct {
 	AppContext
 	Items int   // how many items were streamed
 	Err   error // why the stream ended early, or nil
-	Time  time.Time
+	// Stopped reports that the consumer asked the action to finish early
+	// ([Stream.Stop]) and the step completed with what it had.
+	Stopped bool
+	Time    time.Time
 }
 
 // PostEndStreamHook is called once when a streamed step ends, however it ends.
@@ -167,6 +170,8 @@ type hookSet struct {
 	postSpan   []PostEndSpanHook
 	attrs      []DoLogAttributesHook
 	attempt    []FailedAttemptHook
+	stepCtx    []StepContextHook
+	spanCtx    []SpanContextHook
 }
 
 func (h *hookSet) add(v any) error {
@@ -217,6 +222,14 @@ func (h *hookSet) add(v any) error {
 	}
 	if x, ok := v.(FailedAttemptHook); ok {
 		h.attempt = append(h.attempt, x)
+		n++
+	}
+	if x, ok := v.(StepContextHook); ok {
+		h.stepCtx = append(h.stepCtx, x)
+		n++
+	}
+	if x, ok := v.(SpanContextHook); ok {
+		h.spanCtx = append(h.spanCtx, x)
 		n++
 	}
 	if n == 0 {

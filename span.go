@@ -67,7 +67,7 @@ func StartSpan(ctx context.Context, name string, dependencies ...string) (contex
 		return ctx, nil
 	}
 	h := &sc.app.hooks
-	if len(h.preSpan) == 0 && len(h.postSpan) == 0 && len(h.attrs) == 0 {
+	if len(h.preSpan) == 0 && len(h.postSpan) == 0 && len(h.attrs) == 0 && len(h.spanCtx) == 0 {
 		return ctx, nil
 	}
 	parent, _ := ctx.Value(spanKey{}).(*Span)
@@ -89,6 +89,9 @@ func StartSpan(ctx context.Context, name string, dependencies ...string) (contex
 	}
 	sc.mu.Unlock()
 	_ = callHooks(ctx, h.preSpan, sp, PreStartSpanHook.PreStartSpan)
+	if len(h.spanCtx) > 0 {
+		ctx = spanCtx(h.spanCtx, ctx, sp)
+	}
 	return &spanContext{Context: ctx, span: sp}, sp
 }
 

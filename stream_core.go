@@ -386,7 +386,7 @@ func (s *streamCore) finish(r Result, after State, err error) {
 	r, err = app.finishStep(s.parent, s.sc, s.idx, s.before, after, r, err, s.start)
 	s.cancel(errStreamDone)
 	if len(app.hooks.endStream) > 0 {
-		e := &StreamEnd{AppContext: s.sc.appContext(), Items: s.items, Err: err, Time: time.Now()}
+		e := &StreamEnd{AppContext: s.sc.appContext(), Items: s.items, Err: err, Stopped: stopped && err == nil, Time: time.Now()}
 		if herr := callHooks(s.parent, app.hooks.endStream, e, PostEndStreamHook.PostEndStream); herr != nil {
 			err = errors.Join(err, stepHookErr(StagePostEndStream, s.sc, herr))
 		}
