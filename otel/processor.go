@@ -77,7 +77,6 @@ func (p *SpanProcessor) OnStart(parent context.Context, s sdktrace.ReadWriteSpan
 	p.mu.Unlock()
 }
 
-
 // OnEnd logs the attributes of s, with its status when it failed, on its Burr
 // span, and ends that span.
 func (p *SpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
