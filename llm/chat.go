@@ -30,6 +30,11 @@ const PromptInput = "prompt"
 // consumer was shown — is the result and is appended, with finish_reason
 // "stopped"; a Stop that arrives while the model is silent aborts the request
 // at once (through [burr.Stopping]) rather than waiting for the next token.
+// The action logs what it asked and what the model answered with
+// [burr.LogAttributes], under the names of the OpenTelemetry GenAI semantic
+// conventions and Burr's UI (see [AttrOperation]): a tracker writes them into
+// the step's log, the OpenTelemetry hooks onto the step's span.
+//
 // opts add to the action's declarations (tags, more inputs…).
 func ChatAction(name string, m Model, opts ...burr.ActionOption) *burr.Action {
 	run := func(ctx context.Context, s burr.State, in burr.Inputs, yield burr.Yield) (burr.Result, burr.State, error) {
@@ -61,6 +66,7 @@ func ChatAction(name string, m Model, opts ...burr.ActionOption) *burr.Action {
 			}()
 		}
 		var shown strings.Builder
+		burr.LogAttributes(ctx, AttrOperation, "chat", AttrRequestModel, m.Name())
 		reply, err := m.Chat(reqCtx, history, func(text string) bool {
 			if stopped.Load() || !yield(text) {
 				return false
@@ -77,6 +83,7 @@ func ChatAction(name string, m Model, opts ...burr.ActionOption) *burr.Action {
 		if reply.FinishReason == "" {
 			reply.FinishReason = "stop"
 		}
+		logReply(ctx, m, reply)
 		history = append(history, Message{Role: RoleAssistant, Content: reply.Content})
 		res := burr.Result{"content": reply.Content, "finish_reason": reply.FinishReason, "model": m.Name()}
 		return res, History.Set(s, history), nil

@@ -30,6 +30,20 @@ type Reply struct {
 	// "length" (it hit a token limit), "stopped" (the consumer stopped the
 	// stream), or whatever reason the server gave.
 	FinishReason string
+	// Model names the model that answered as the server reports it (it may
+	// be more precise than the one asked for, a dated version for example);
+	// empty when the server did not say.
+	Model string
+	// Usage counts the tokens of the request and the reply, or is nil when
+	// the model reported no counts (a stream stopped before its end, a
+	// server that does not count).
+	Usage *Usage
+}
+
+// Usage is the number of tokens a request and its reply took.
+type Usage struct {
+	InputTokens  int // the prompt: every message sent
+	OutputTokens int // the reply
 }
 
 // FinishStopped is the FinishReason of a reply cut short because the consumer

@@ -41,6 +41,7 @@ func (m *Offline) Chat(ctx context.Context, messages []Message, emit func(string
 		defer timer.Stop()
 	}
 	var b strings.Builder
+	out := 0 // the tokens emitted
 	for _, tok := range Tokens(OfflineAnswer(messages)) {
 		if timer != nil {
 			select {
@@ -53,11 +54,12 @@ func (m *Offline) Chat(ctx context.Context, messages []Message, emit func(string
 			return Reply{}, fmt.Errorf("llm: offline model: request aborted: %w", context.Cause(ctx))
 		}
 		if !emit(tok) {
-			return Reply{Content: b.String(), FinishReason: FinishStopped}, nil
+			return Reply{Content: b.String(), FinishReason: FinishStopped, Model: m.Name(), Usage: &Usage{InputTokens: inputTokens(messages), OutputTokens: out}}, nil
 		}
 		b.WriteString(tok)
+		out++
 	}
-	return Reply{Content: b.String(), FinishReason: "stop"}, nil
+	return Reply{Content: b.String(), FinishReason: "stop", Model: m.Name(), Usage: &Usage{InputTokens: inputTokens(messages), OutputTokens: out}}, nil
 }
 
 // OfflineAnswer returns the whole answer the offline model gives to a
@@ -130,4 +132,14 @@ func plural(n int, word string) string {
 		return word
 	}
 	return word + "s"
+}
+
+// inputTokens counts the tokens of a conversation as the offline model splits
+// text ([Tokens]).
+func inputTokens(messages []Message) int {
+	n := 0
+	for _, m := range messages {
+		n += len(Tokens(m.Content))
+	}
+	return n
 }

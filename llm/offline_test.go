@@ -18,7 +18,10 @@ func TestOfflineIsDeterministicAndLabelled(t *testing.T) {
 		t.Fatal(err)
 	}
 	rb, _ := (&llm.Offline{}).Chat(context.Background(), msgs, func(s string) bool { b = append(b, s); return true })
-	if ra != rb || strings.Join(a, "") != ra.Content || strings.Join(b, "") != rb.Content || len(a) < 10 {
+	if ra.Usage == nil || rb.Usage == nil || *ra.Usage != *rb.Usage || ra.Usage.OutputTokens != len(a) || ra.Usage.InputTokens != len(llm.Tokens(msgs[0].Content)) || ra.Model != "offline" {
+		t.Errorf("usage %+v / %+v, model %q, for %d tokens", ra.Usage, rb.Usage, ra.Model, len(a))
+	}
+	if ra.Content != rb.Content || strings.Join(a, "") != ra.Content || strings.Join(b, "") != rb.Content || len(a) < 10 {
 		t.Errorf("not deterministic or not joined: %q / %q (%d tokens)", ra.Content, rb.Content, len(a))
 	}
 	for _, want := range []string{llm.OfflinePrefix, `"What is a state machine?"`, "question", "OPENAI_API_KEY"} {

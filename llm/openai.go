@@ -117,12 +117,22 @@ func (m *OpenAI) Chat(ctx context.Context, messages []Message, emit func(string)
 			return Reply{}, fmt.Errorf("llm: message with unknown role %q", msg.Role)
 		}
 	}
+	// The usage comes in a last chunk of its own, when asked for.
+	params.StreamOptions.IncludeUsage = openai.Bool(true)
 	stream := m.client.Chat.Completions.NewStreaming(ctx, params)
 	defer stream.Close()
 	var b strings.Builder
-	var finish string
+	var finish, model string
+	var usage *Usage
 	for stream.Next() {
-		for _, choice := range stream.Current().Choices {
+		chunk := stream.Current()
+		if chunk.Model != "" {
+			model = chunk.Model
+		}
+		if chunk.JSON.Usage.Valid() {
+			usage = &Usage{InputTokens: int(chunk.Usage.PromptTokens), OutputTokens: int(chunk.Usage.CompletionTokens)}
+		}
+		for _, choice := range chunk.Choices {
 			if choice.Index != 0 {
 				continue
 			}
@@ -131,7 +141,7 @@ func (m *OpenAI) Chat(ctx context.Context, messages []Message, emit func(string)
 			}
 			if text := choice.Delta.Content; text != "" {
 				if !emit(text) {
-					return Reply{Content: b.String(), FinishReason: FinishStopped}, nil
+					return Reply{Content: b.String(), FinishReason: FinishStopped, Model: model}, nil
 				}
 				b.WriteString(text)
 			}
@@ -145,7 +155,7 @@ func (m *OpenAI) Chat(ctx context.Context, messages []Message, emit func(string)
 		// connection closed midway; only a finish reason tells them apart.
 		return Reply{}, fmt.Errorf("llm: model %s at %s: the stream ended before the model finished (no finish_reason received)", m.model, m.baseURL)
 	}
-	return Reply{Content: b.String(), FinishReason: finish}, nil
+	return Reply{Content: b.String(), FinishReason: finish, Model: model, Usage: usage}, nil
 }
 
 // explain turns an SDK error into one that says what went wrong, keeping the

@@ -27,7 +27,7 @@ func newModel(srv *httptest.Server) *llm.OpenAI {
 }
 
 func TestOpenAIStreamsTokens(t *testing.T) {
-	h := &llmtest.Handler{Reply: func([]llm.Message) []string { return []string{"Hel", "lo", ", world"} }}
+	h := &llmtest.Handler{Reply: func([]llm.Message) []string { return []string{"Hel", "lo", ", world"} }, ResponseModel: "test-model-2026-01-01"}
 	srv := llmtest.NewServer(h)
 	defer srv.Close()
 	m := newModel(srv)
@@ -40,15 +40,19 @@ func TestOpenAIStreamsTokens(t *testing.T) {
 	if want := []string{"Hel", "lo", ", world"}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("tokens = %q, want %q", got, want)
 	}
-	if reply.Content != "Hello, world" || reply.FinishReason != "stop" {
+	if reply.Content != "Hello, world" || reply.FinishReason != "stop" || reply.Model != "test-model-2026-01-01" {
 		t.Errorf("reply = %+v", reply)
+	}
+	// "Be brief." and "Hi" are 3 tokens; the reply 3 pieces.
+	if reply.Usage == nil || *reply.Usage != (llm.Usage{InputTokens: 3, OutputTokens: 3}) {
+		t.Errorf("usage = %+v", reply.Usage)
 	}
 	reqs := h.Requests()
 	if len(reqs) != 1 {
 		t.Fatalf("%d requests, want 1", len(reqs))
 	}
 	r := reqs[0]
-	if r.Model != "test-model" || !r.Stream || r.Authorization != "Bearer sk-test" || fmt.Sprint(r.Messages) != fmt.Sprint(msgs) {
+	if r.Model != "test-model" || !r.Stream || !r.IncludeUsage || r.Authorization != "Bearer sk-test" || fmt.Sprint(r.Messages) != fmt.Sprint(msgs) {
 		t.Errorf("request = %+v", r)
 	}
 }

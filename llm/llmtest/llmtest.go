@@ -22,6 +22,7 @@ type Request struct {
 	Model         string
 	Messages      []llm.Message
 	Stream        bool
+	IncludeUsage  bool   // stream_options.include_usage: the client asked for token counts
 	Authorization string // the Authorization header
 }
 
@@ -40,6 +41,9 @@ type Handler struct {
 	// Failed requests are recorded too.
 	FailFirst  int
 	FailStatus int
+	// ResponseModel is the model name the chunks report; empty reports the
+	// requested one.
+	ResponseModel string
 
 	mu       sync.Mutex
 	requests []Request
@@ -56,7 +60,9 @@ func (h *Handler) Requests() []Request {
 	return append([]Request(nil), h.requests...)
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. Each piece counts as one completion
+// token; the prompt counts the tokens of every message as llm.Tokens splits
+// them (sent when the client asks for usage).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/chat/completions") {
 		WriteError(w, http.StatusNotFound, "not_found", "no route for "+r.Method+" "+r.URL.Path)
@@ -66,13 +72,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Model    string        `json:"model"`
 		Messages []llm.Message `json:"messages"`
 		Stream   bool          `json:"stream"`
+		Options  struct {
+			IncludeUsage bool `json:"include_usage"`
+		} `json:"stream_options"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
 		WriteError(w, http.StatusBadRequest, "invalid_request_error", "cannot decode the request: "+err.Error())
 		return
 	}
 	h.mu.Lock()
-	h.requests = append(h.requests, Request{Model: body.Model, Messages: body.Messages, Stream: body.Stream, Authorization: r.Header.Get("Authorization")})
+	h.requests = append(h.requests, Request{Model: body.Model, Messages: body.Messages, Stream: body.Stream, IncludeUsage: body.Options.IncludeUsage, Authorization: r.Header.Get("Authorization")})
 	fail := len(h.requests) <= h.FailFirst
 	h.mu.Unlock()
 	if fail {
@@ -89,8 +98,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		pieces = llm.Tokens(llm.OfflineAnswer(body.Messages))
 	}
+	model := body.Model
+	if h.ResponseModel != "" {
+		model = h.ResponseModel
+	}
 	StartStream(w)
-	WriteChunk(w, body.Model, "", "assistant", "")
+	WriteChunk(w, model, "", "assistant", "")
 	for _, p := range pieces {
 		if h.Delay > 0 {
 			select {
@@ -99,11 +112,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			case <-time.After(h.Delay):
 			}
 		}
-		if WriteChunk(w, body.Model, p, "", "") != nil {
+		if WriteChunk(w, model, p, "", "") != nil {
 			return
 		}
 	}
-	WriteChunk(w, body.Model, "", "", "stop")
+	WriteChunk(w, model, "", "", "stop")
+	if body.Options.IncludeUsage {
+		in := 0
+		for _, m := range body.Messages {
+			in += len(llm.Tokens(m.Content))
+		}
+		WriteUsage(w, model, in, len(pieces))
+	}
 	WriteDone(w)
 }
 
@@ -131,6 +151,21 @@ func WriteChunk(w io.Writer, model, content, role, finishReason string) error {
 	chunk := map[string]any{
 		"id": "chatcmpl-llmtest", "object": "chat.completion.chunk", "created": 1700000000, "model": model,
 		"choices": []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}},
+	}
+	b, err := json.Marshal(chunk)
+	if err != nil {
+		return err
+	}
+	return WriteEvent(w, string(b))
+}
+
+// WriteUsage writes the last chunk of a stream whose client asked for token
+// counts (stream_options.include_usage): no choices, and the usage.
+func WriteUsage(w io.Writer, model string, promptTokens, completionTokens int) error {
+	chunk := map[string]any{
+		"id": "chatcmpl-llmtest", "object": "chat.completion.chunk", "created": 1700000000, "model": model,
+		"choices": []any{},
+		"usage":   map[string]any{"prompt_tokens": promptTokens, "completion_tokens": completionTokens, "total_tokens": promptTokens + completionTokens},
 	}
 	b, err := json.Marshal(chunk)
 	if err != nil {
