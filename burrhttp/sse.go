@@ -1,6 +1,7 @@
 package burrhttp
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,9 @@ import (
 
 	"github.com/burrgo/burr"
 	"github.com/burrgo/burr/internal/jsonx"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // DefaultHeartbeat is the interval of ": ping" comments when [SSE].Heartbeat is
@@ -52,6 +56,28 @@ type SSE struct {
 	// shown only a generic message for (when Error is nil); nil means
 	// [slog.Default]. The error is also returned by [SSE.Stream].
 	ErrorLog *slog.Logger
+	// Propagator reads the trace context of the request (the W3C
+	// traceparent header, with propagation.TraceContext), so that the
+	// spans of the run — those of the otel package's hooks — continue the
+	// trace of the client that started it. nil means OpenTelemetry's global
+	// propagator (otel.GetTextMapPropagator, which reads nothing until one is
+	// set). A request whose context already holds a span (one an HTTP server
+	// middleware started) keeps it.
+	Propagator propagation.TextMapPropagator
+}
+
+// requestContext returns the context to run with: the request's, continuing
+// the trace context its headers carry.
+func (o *SSE) requestContext(r *http.Request) context.Context {
+	ctx := r.Context()
+	if trace.SpanContextFromContext(ctx).IsValid() {
+		return ctx
+	}
+	p := o.Propagator
+	if p == nil {
+		p = otel.GetTextMapPropagator()
+	}
+	return p.Extract(ctx, propagation.HeaderCarrier(r.Header))
 }
 
 // UserError is implemented by an error whose message is meant for the person
@@ -163,7 +189,8 @@ type failure struct {
 	Error  string `json:"error"`
 }
 
-// Stream runs app.StreamResult(r.Context(), opts...) and writes the streamed
+// Stream runs app.StreamResult(r.Context(), opts...) (continuing the request's
+// trace context, see [SSE].Propagator) and writes the streamed
 // step to w as Server-Sent Events (see the package documentation for the
 // events). It returns when the step has ended, with the step's error: nil
 // when it completed (or was stopped), the action's error, or the context's
@@ -171,7 +198,7 @@ type failure struct {
 // ([burr.WithInputs]), taken from the request by the caller.
 func (o *SSE) Stream(w http.ResponseWriter, r *http.Request, app *burr.Application, opts ...burr.RunOption) error {
 	appID := app.Ref().AppID
-	stream, err := app.StreamResult(r.Context(), opts...)
+	stream, err := app.StreamResult(o.requestContext(r), opts...)
 	var intr *burr.Interrupt
 	if errors.As(err, &intr) {
 		// An action before the streamed one, or a non-streaming one, asked
