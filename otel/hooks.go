@@ -46,7 +46,7 @@ const EventFirstItem = "first_item"
 type Hooks struct {
 	tracer trace.Tracer
 
-	calls   sync.Map // appKey → trace.Span: the running call of each application
+	calls   sync.Map // appKey → *call: the running call of each application
 	streams sync.Map // stepKey → *stepSpan: streamed steps until their stream ends
 	spans   sync.Map // spanKey → trace.Span: spans opened with burr.StartSpan
 }
@@ -61,6 +61,13 @@ type stepKey struct {
 type spanKey struct {
 	appKey
 	id string
+}
+
+// call is a running call of an application: its span, and the call's
+// context holding it, under which its steps' spans start.
+type call struct {
+	span trace.Span
+	ctx  context.Context
 }
 
 // stepSpan is what the step's context carries.
@@ -94,8 +101,8 @@ func (h *Hooks) PreRunExecuteCall(ctx context.Context, e *burr.ExecuteCall) erro
 	if e.PartitionKey != "" {
 		attrs = append(attrs, KeyPartitionKey.String(e.PartitionKey))
 	}
-	_, span := h.tracer.Start(ctx, "burr."+string(e.Method), trace.WithAttributes(attrs...))
-	h.calls.Store(refKey(e.AppRef), span)
+	cctx, span := h.tracer.Start(ctx, "burr."+string(e.Method), trace.WithAttributes(attrs...))
+	h.calls.Store(refKey(e.AppRef), &call{span: span, ctx: cctx})
 	return nil
 }
 
@@ -105,7 +112,7 @@ func (h *Hooks) PostRunExecuteCall(ctx context.Context, e *burr.ExecuteCall) err
 	if !ok {
 		return nil
 	}
-	span := v.(trace.Span)
+	span := v.(*call).span
 	setErr(span, e.Err)
 	span.End()
 	return nil
@@ -117,31 +124,23 @@ func (h *Hooks) StepContext(ctx context.Context, e *burr.StepStart) context.Cont
 	k := ctxKey(e.AppContext)
 	parent := ctx
 	if v, ok := h.calls.Load(k.appKey); ok {
-		parent = trace.ContextWithSpan(ctx, v.(trace.Span))
+		parent = v.(*call).ctx
 	}
-	opts := []trace.SpanStartOption{trace.WithAttributes(
-		KeyAppID.String(e.AppID),
-		KeyAction.String(e.Action.Name()),
-		KeySequenceID.Int(e.SequenceID),
-	)}
-	if !e.Time.IsZero() {
-		opts = append(opts, trace.WithTimestamp(e.Time))
-	}
-	_, span := h.tracer.Start(parent, e.Action.Name(), opts...)
-	st := &stepSpan{key: k, span: span}
-	return &stepContext{Context: trace.ContextWithSpan(ctx, span), step: st}
+	name := e.Action.Name()
+	_, span := h.tracer.Start(parent, name, trace.WithAttributes(KeyAction.String(name), KeySequenceID.Int(e.SequenceID)))
+	return &stepContext{Context: trace.ContextWithSpan(ctx, span), step: stepSpan{key: k, span: span}}
 }
 
 // stepContext carries the step's span for the hooks, and (through its parent)
 // for OpenTelemetry.
 type stepContext struct {
 	context.Context
-	step *stepSpan
+	step stepSpan
 }
 
 func (c *stepContext) Value(key any) any {
 	if key == (stepCtxKey{}) {
-		return c.step
+		return &c.step
 	}
 	return c.Context.Value(key)
 }
@@ -165,7 +164,7 @@ func (h *Hooks) PostRunStep(ctx context.Context, e *burr.StepEnd) error {
 		st.span.SetAttributes(KeyAttempt.Int(e.Attempt))
 	}
 	setErr(st.span, e.Err)
-	st.span.End(trace.WithTimestamp(e.Time))
+	st.span.End()
 	return nil
 }
 
