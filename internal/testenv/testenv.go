@@ -34,6 +34,29 @@ const (
 	RedisAddr   = "BURR_TEST_REDIS_ADDR"
 )
 
+// The environment variables Jaeger reads.
+const (
+	JaegerOTLP  = "BURR_TEST_JAEGER_OTLP"  // host:port of Jaeger's OTLP/HTTP receiver
+	JaegerQuery = "BURR_TEST_JAEGER_QUERY" // base URL of Jaeger's query API
+)
+
+// Jaeger returns the address of the OTLP/HTTP receiver and the base URL of
+// the query API of the Jaeger that .ci/jaeger.sh starts. When they are unset
+// the test is skipped with a message saying how to start it, or fails in CI.
+func Jaeger(t testing.TB) (otlp, query string) {
+	t.Helper()
+	otlp, query = os.Getenv(JaegerOTLP), os.Getenv(JaegerQuery)
+	if otlp == "" || query == "" {
+		msg := JaegerOTLP + " or " + JaegerQuery + " is not set; to run the end-to-end tracing tests: " +
+			`eval "$(bash .ci/jaeger.sh)" (builds Jaeger into .ci/bin, starts it on loopback and prints the exports), then go test ./otel/...`
+		if InCI() {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return otlp, query
+}
+
 // DemoData returns the directory holding Python Burr's demo runs: $BURR_DEMO_DATA,
 // or shared/testdata/burr-demo-data beside the module's directory. The test is
 // skipped when it is absent.
