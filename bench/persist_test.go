@@ -31,13 +31,24 @@ func BenchmarkW5m(b *testing.B) {
 	benchW5(b, func(*testing.B) string { return ":memory:" })
 }
 
-func benchW5(b *testing.B, path func(*testing.B) string) {
+// BenchmarkW5mClaims is W5m with burr.WithClaims: every step claims its
+// sequence id before it runs, one more write per step.
+func BenchmarkW5mClaims(b *testing.B) {
+	benchW5(b, func(*testing.B) string { return ":memory:" }, burr.WithClaims(time.Minute))
+}
+
+// BenchmarkW5Claims is W5 with burr.WithClaims.
+func BenchmarkW5Claims(b *testing.B) {
+	benchW5(b, func(b *testing.B) string { return filepath.Join(b.TempDir(), "w5.db") }, burr.WithClaims(time.Minute))
+}
+
+func benchW5(b *testing.B, path func(*testing.B) string, extra ...burr.Option) {
 	benchW1(b, 2_000, func(b *testing.B, _ int) ([]burr.Option, func()) {
 		p, err := sqlite.Open(context.Background(), path(b))
 		if err != nil {
 			b.Fatal(err)
 		}
-		return []burr.Option{burr.WithPersister(p)}, func() {
+		return append([]burr.Option{burr.WithPersister(p)}, extra...), func() {
 			if err := p.Close(); err != nil {
 				b.Fatal(err)
 			}

@@ -11,13 +11,16 @@
 // Each request loads its conversation by app id from the persister
 // (burr.WithInitializeFrom with burr.ResumeAtNextAction), runs one turn with
 // burrhttp, and saves it: no conversation lives in a server's memory between
-// requests, so a load balancer may send each request anywhere. Two turns of
-// one conversation sent at the same moment (to one instance or two) cannot
-// both be saved: the one saved second gets burr.ErrConflict. When that
-// happens before its answer starts (two first messages of a new conversation
-// both saving its opening step), the client gets 409 Conflict; once the answer
-// is streaming, an error event. Either way the client reloads the conversation
-// and sends its message again.
+// requests, so a load balancer may send each request anywhere. Of two turns
+// of one conversation sent at the same moment (to one instance or two), only
+// one is answered: each step first claims its sequence id from the store
+// (burr.WithClaims), and the turn that finds it claimed or saved gets
+// burr.ErrConflict before its model is called, which the client gets as 409
+// Conflict. A claim lasts claimTTL: if an instance dies while answering, the
+// conversation takes new messages again after that. An answer that outlives
+// its claim is still never overwritten: the turn saved second gets
+// ErrConflict then, as an error event once its answer is streaming. Either
+// way the client reloads the conversation and sends its message again.
 //
 // The API:
 //
@@ -237,6 +240,9 @@ type server struct {
 }
 
 func newServer(store burr.Persister, m llm.Model) (*server, error) {
+	if _, ok := store.(burr.Claimer); !ok {
+		return nil, fmt.Errorf("the store %T cannot claim steps (it is not a burr.Claimer)", store)
+	}
 	g, err := chatGraph(m)
 	if err != nil {
 		return nil, err
@@ -275,12 +281,19 @@ func appID(w http.ResponseWriter, r *http.Request) (string, bool) {
 	return id, true
 }
 
+// claimTTL is how long a turn's claim of its step lasts: longer than a model
+// takes to answer, short enough that a conversation whose instance died in
+// the middle of an answer is not blocked for long.
+const claimTTL = 2 * time.Minute
+
 // load builds the application of conversation id from the persister: a new
 // conversation when nothing is saved, else the saved one at its next action.
+// Its steps claim their sequence ids before they run, so that of two turns
+// sent at once only one calls the model.
 func (s *server) load(ctx context.Context, id string) (*burr.Application, error) {
 	return burr.New(ctx, burr.WithGraph(s.graph), burr.WithAppID(id),
 		burr.WithInitializeFrom(s.store, burr.ResumeAtNextAction(), burr.DefaultEntrypoint("system")),
-		burr.WithPersister(s.store))
+		burr.WithPersister(s.store), burr.WithClaims(claimTTL))
 }
 
 func (s *server) conversation(w http.ResponseWriter, r *http.Request) {
