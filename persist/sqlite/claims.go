@@ -3,8 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/burrgo/burr"
@@ -20,8 +22,12 @@ var _ burr.Claimer = (*Persister)(nil)
 // documentation), one per application; they expire by the persister's clock
 // ([WithClock]), which the processes sharing a database file share.
 //
-// Like Save, a claim is a write: it is synced as Save is and waits for the
-// write lock at most the busy timeout.
+// Like Save, a claim is a write, and waits for the write lock at most the
+// busy timeout. In a database in WAL mode it is not synced to disk on its own
+// (with [SyncFull], the connection runs it under synchronous=NORMAL, which in
+// WAL mode may lose the last commits to a power failure but never corrupts):
+// a claim lost that way costs nothing, since the processes sharing the file
+// stopped with it and a claim only saves work; the step's save syncs it.
 func (p *Persister) Claim(ctx context.Context, at burr.StepRef, ttl time.Duration) error {
 	if at.SequenceID < 0 {
 		return fmt.Errorf("sqlite: claiming app %q (partition %q): sequence id %d is not a step", at.AppID, at.PartitionKey, at.SequenceID)
@@ -40,12 +46,34 @@ func (p *Persister) Claim(ctx context.Context, at burr.StepRef, ttl time.Duratio
 	}
 	now := p.opts.now().UnixMilli()
 	expires := now + (ttl + time.Millisecond - 1).Milliseconds()
+	a := &p.cargs
+	for i := range a {
+		a[i].Ordinal = i + 1
+	}
+	a[0].Value, a[1].Value, a[2].Value = p.boxed[0].value(at.PartitionKey), p.boxed[1].value(at.AppID), int64(at.SequenceID)
+	a[3].Value, a[4].Value = expires, now
 	// Once started, the statement runs to its end, as a save does, so that a
 	// claim taken is never reported as failed.
-	res, err := st.claim.ExecContext(context.WithoutCancel(ctx), at.PartitionKey, at.AppID, at.SequenceID, expires, now)
 	var n int64
-	if err == nil {
-		n, err = res.RowsAffected()
+	err = p.w.Raw(func(any) error {
+		bg := context.Background()
+		if st.relax != nil {
+			if _, err := st.relax.(driver.StmtExecContext).ExecContext(bg, nil); err != nil {
+				return err
+			}
+			p.relaxed = true
+		}
+		res, err := st.claim.(driver.StmtExecContext).ExecContext(bg, a[:])
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		if st.relax != nil {
+			err = errors.Join(err, p.restoreSync(st))
+		}
+		return err
+	})
+	for i := range a {
+		a[i].Value = nil
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: claiming app %q (partition %q) sequence id %d: %w", at.AppID, at.PartitionKey, at.SequenceID, err)
@@ -67,8 +95,34 @@ func (p *Persister) Claim(ctx context.Context, at burr.StepRef, ttl time.Duratio
 // on first use, which creates the claims table if need be: a database
 // without it (Python Burr's) is changed only when an application asks for
 // claims.
+//
+// claim is prepared on the driver connection, as the insert of a save is, to
+// spare database/sql's per-call work on every step; holder is used only when
+// a claim is lost. relax and restore set the connection's synchronous mode
+// around a claim (nil unless the mode is SyncFull on a database in WAL mode).
 type claimStmts struct {
-	claim, holder *sql.Stmt
+	claim          driver.Stmt
+	relax, restore driver.Stmt
+	holder         *sql.Stmt
+}
+
+// restoreSync puts the write connection back in synchronous=FULL after a
+// claim. The caller holds p.mu, inside p.w.Raw.
+func (p *Persister) restoreSync(st *claimStmts) error {
+	if _, err := st.restore.(driver.StmtExecContext).ExecContext(context.Background(), nil); err != nil {
+		return fmt.Errorf("restoring synchronous=FULL: %w", err)
+	}
+	p.relaxed = false
+	return nil
+}
+
+// synced makes sure the write connection is in its synchronous mode before a
+// save: a claim whose restoring failed left it relaxed. The caller holds p.mu.
+func (p *Persister) synced() error {
+	if !p.relaxed {
+		return nil
+	}
+	return p.w.Raw(func(any) error { return p.restoreSync(p.claims) })
 }
 
 // claimStatements returns the claim statements, preparing them on first use.
@@ -90,17 +144,54 @@ func (p *Persister) claimStatements(ctx context.Context) (*claimStmts, error) {
 	if _, err := p.w.ExecContext(ctx, p.sqlFor(createClaimsSQL)); err != nil {
 		return nil, fmt.Errorf("sqlite: creating the claims table %q: %w", p.opts.table+"_claims", err)
 	}
-	claim, err := p.w.PrepareContext(ctx, p.sqlFor(claimSQL))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: preparing the claim statement: %w", err)
+	relax := false
+	if p.opts.sync == SyncFull && !p.memory {
+		var mode string
+		if err := p.w.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+			return nil, fmt.Errorf("sqlite: reading the journal mode: %w", err)
+		}
+		relax = strings.EqualFold(mode, "wal")
 	}
-	holder, err := p.w.PrepareContext(ctx, p.sqlFor(claimHolderSQL))
-	if err != nil {
-		claim.Close()
-		return nil, fmt.Errorf("sqlite: preparing the claim statement: %w", err)
+	st := &claimStmts{}
+	err = p.w.Raw(func(dc any) error {
+		prep := func(dst *driver.Stmt, q string) error {
+			s, err := dc.(driver.ConnPrepareContext).PrepareContext(ctx, q)
+			if err == nil {
+				*dst = s // only then: a failed prepare may return a typed nil
+			}
+			return err
+		}
+		if err := prep(&st.claim, p.sqlFor(claimSQL)); err != nil || !relax {
+			return err
+		}
+		if err := prep(&st.relax, "PRAGMA synchronous = NORMAL"); err != nil {
+			return err
+		}
+		return prep(&st.restore, "PRAGMA synchronous = FULL")
+	})
+	if err == nil {
+		st.holder, err = p.w.PrepareContext(ctx, p.sqlFor(claimHolderSQL))
 	}
-	p.claims = &claimStmts{claim: claim, holder: holder}
+	if err != nil {
+		p.closeDriverStmts(st)
+		return nil, fmt.Errorf("sqlite: preparing the claim statements: %w", err)
+	}
+	p.claims = st
 	return p.claims, nil
+}
+
+// closeDriverStmts closes the statements of st prepared on the driver
+// connection. The caller holds p.mu.
+func (p *Persister) closeDriverStmts(st *claimStmts) error {
+	return p.w.Raw(func(any) error {
+		var errs []error
+		for _, s := range []driver.Stmt{st.claim, st.relax, st.restore} {
+			if s != nil {
+				errs = append(errs, s.Close())
+			}
+		}
+		return errors.Join(errs...)
+	})
 }
 
 // closeClaims closes the claim statements. The caller holds p.mu.
@@ -108,7 +199,8 @@ func (p *Persister) closeClaims() error {
 	if p.claims == nil {
 		return nil
 	}
-	err := errors.Join(p.claims.claim.Close(), p.claims.holder.Close())
+	st := p.claims
+	err := errors.Join(p.closeDriverStmts(st), st.holder.Close())
 	p.claims = nil
 	return err
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/burrgo/burr"
 )
@@ -63,6 +64,20 @@ func TestPragmas(t *testing.T) {
 			}
 			if sync != c.sync || journal != c.journal || busy != 10000 {
 				t.Errorf("synchronous=%d journal_mode=%s busy_timeout=%d, want %d %s 10000", sync, journal, busy, c.sync, c.journal)
+			}
+			// A claim, won or lost, leaves the connection in its mode; it
+			// runs unsynced only in WAL mode, where that cannot corrupt.
+			for range 2 {
+				p.Claim(t.Context(), burr.AppRef{AppID: "a"}.At(0), time.Hour)
+				if err := p.w.QueryRowContext(t.Context(), `PRAGMA synchronous`).Scan(&sync); err != nil {
+					t.Fatal(err)
+				}
+				if sync != c.sync || p.relaxed {
+					t.Errorf("synchronous=%d (relaxed %v) after a claim, want %d", sync, p.relaxed, c.sync)
+				}
+			}
+			if relaxes, want := p.claims.relax != nil, c.journal == "wal" && c.sync == 2; relaxes != want {
+				t.Errorf("claims run under synchronous=NORMAL: %v, want %v", relaxes, want)
 			}
 		})
 	}
