@@ -1,10 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/burrgo/burr"
@@ -62,5 +65,48 @@ func TestInterruptAndAttemptsFromTheTracker(t *testing.T) {
 	}
 	if lg.Status() != StatusInterrupted {
 		t.Errorf("application status %s", lg.Status())
+	}
+}
+
+// TestSummarizeInterrupted: the application list says "interrupted" for an
+// application waiting on a question, whether it reads the log whole or,
+// for a long log, its end only.
+func TestSummarizeInterrupted(t *testing.T) {
+	ctx := context.Background()
+	tr, err := tracking.NewLocal("p", tracking.WithStorageDir(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	pad := strings.Repeat("x", 1000)
+	work := burr.NewAction("work", func(_ context.Context, s burr.State) (burr.State, error) {
+		n, _ := s.Value("n").(int)
+		return s.Set("n", n+1).Set("pad", pad), nil
+	}, burr.Writes("n", "pad"))
+	ask := burr.NewAction("ask", func(ctx context.Context, s burr.State) (burr.State, error) {
+		_, err := burr.Ask(ctx, "go on?")
+		return s, err
+	})
+	for _, steps := range []int{1, 200} { // 200 steps of 1 KB: past the list's first read
+		app, err := burr.New(ctx, burr.WithActions(work, ask),
+			burr.WithTransitions(burr.From("work").To("work", burr.Expr(fmt.Sprintf("n < %d", steps))), burr.From("work").To("ask")),
+			burr.WithEntrypoint("work"), burr.WithState(burr.State{}.Set("n", 0)), burr.WithHooks(tr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := app.Run(ctx); !errors.As(err, new(*burr.Interrupt)) {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join(tr.Dir(), app.Ref().AppID, tracking.LogFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if steps > 1 && len(data) <= tailWindow {
+			t.Fatalf("a log of %d bytes is read whole", len(data))
+		}
+		n, action, status := summarizeLog(bytes.NewReader(data), int64(len(data)))
+		if n != steps+1 || action != "ask" || status != StatusInterrupted {
+			t.Errorf("%d steps: summarize = %d %q %s", steps, n, action, status)
+		}
 	}
 }
