@@ -24,6 +24,8 @@ func parseTemplates() map[string]*template.Template {
 		"projectURL": func(p string) string { return "/projects/" + url.PathEscape(p) },
 		"appURL":     appURL,
 		"add":        func(a, b int) int { return a + b },
+		"short":      shortJSON,
+		"isShort":    func(raw json.RawMessage) bool { return len(raw) <= maxShort },
 		"sub":        func(a, b int) int { return a - b },
 	}).ParseFS(assets, "templates/layout.html", "templates/fragments.html"))
 	pages := map[string]*template.Template{}
@@ -145,4 +147,25 @@ func formatTime(t time.Time) string {
 		return ""
 	}
 	return t.Local().Format("2006-01-02 15:04:05.000")
+}
+
+// maxShort is the length up to which a value is shown on one line.
+const maxShort = 160
+
+// shortJSON is a JSON value on one line, cut after maxShort bytes.
+func shortJSON(raw json.RawMessage) string {
+	var buf bytes.Buffer
+	if len(raw) > 4*maxShort || json.Compact(&buf, raw) != nil {
+		buf.Reset()
+		buf.Write(raw[:min(len(raw), 4*maxShort)])
+	}
+	b := buf.Bytes()
+	if len(b) <= maxShort {
+		return string(b)
+	}
+	cut := maxShort
+	for cut > 0 && !utf8.RuneStart(b[cut]) {
+		cut--
+	}
+	return string(b[:cut]) + "…"
 }

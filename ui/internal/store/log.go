@@ -109,6 +109,10 @@ type Change struct {
 	Key      string
 	Kind     string // "added", "removed" or "changed"
 	Old, New json.RawMessage
+	// Parts are the differences inside a changed value, by path (nil
+	// when the value is shown changed whole: a scalar, or values too
+	// different or too large to compare).
+	Parts []Part
 }
 
 // Step is one action execution, grouped by sequence id.

@@ -234,7 +234,7 @@ func diffState(prev, cur []Field) []Change {
 		case !ok:
 			out = append(out, Change{Key: f.Key, Kind: "added", New: f.Value})
 		case !jsonEqual(o, f.Value):
-			out = append(out, Change{Key: f.Key, Kind: "changed", Old: o, New: f.Value})
+			out = append(out, Change{Key: f.Key, Kind: "changed", Old: o, New: f.Value, Parts: diffValue(o, f.Value)})
 		}
 	}
 	for _, f := range prev {
