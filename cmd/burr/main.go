@@ -5,6 +5,7 @@
 //	burr demo --resume ID  continue a conversation
 //	burr ui                browse tracked runs in a web browser
 //	burr graph             print the demo's graph (DOT or Mermaid)
+//	burr export            write runs tracked in PostgreSQL as Burr's files
 //	burr version           print the version
 //
 // Every command takes -h for its help.
@@ -33,6 +34,7 @@ Commands:
   demo      chat with a streaming chatbot in the terminal, persisted and tracked
   ui        serve the tracking web UI
   graph     print the demo chatbot's graph as Graphviz DOT or Mermaid
+  export    write runs tracked in PostgreSQL as Burr's tracking files
   version   print the version
   help      show this help, or "burr help <command>" for a command's
 
@@ -82,6 +84,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runUI(uctx, rest, stdout, stderr)
 	case "graph":
 		return runGraph(rest, stdout, stderr)
+	case "export":
+		return runExport(ctx, rest, stdout, stderr)
 	case "version":
 		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
