@@ -71,6 +71,7 @@ import (
 	"github.com/burrgo/burr/llm"
 	"github.com/burrgo/burr/persist/postgres"
 	"github.com/burrgo/burr/persist/sqlite"
+	"github.com/burrgo/burr/tracking/pgtrack"
 )
 
 //go:embed index.html
@@ -86,7 +87,10 @@ the offline model otherwise.
 Flags:
   --addr HOST:PORT   address to listen on (default 127.0.0.1:8080)
   --db FILE          SQLite database (default ~/.burr/chat-server.db)
-  --postgres DSN     use PostgreSQL instead, e.g. postgres://user:pass@host/db
+  --postgres DSN     use PostgreSQL instead, e.g. postgres://user:pass@host/db;
+                     the conversations are also tracked there (table
+                     burr_tracking, project chat-server): "burr export"
+                     writes them out for the tracking UI
   --offline          use the offline model even when an API key is set
   --allow-remote     allow listening on a non-loopback address, and answer
                      requests for any host name (otherwise only requests for
@@ -133,6 +137,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var store burr.Persister
 	var storeName string
+	var tracker *pgtrack.Tracker
 	if *dsn != "" {
 		p, err := postgres.Open(ctx, *dsn)
 		if err != nil {
@@ -140,7 +145,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer p.Close()
-		store, storeName = p, "PostgreSQL"
+		store, storeName = p, "PostgreSQL, tracked in table "+pgtrack.DefaultTable
+		if tracker, err = openTracker(ctx, p); err != nil {
+			fmt.Fprintf(stderr, "chat-server: %v\n", err)
+			return 1
+		}
+		defer tracker.Close() // before the pool closes: writes what is queued
 	} else {
 		path, err := homedir.Expand(*dbPath)
 		if err == nil {
@@ -168,6 +178,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	s.hosts.AllowAny = *allowRemote
+	if tracker != nil {
+		s.tracker = tracker
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "chat-server: %v\n", err)
@@ -237,6 +250,7 @@ type server struct {
 	store   burr.Persister
 	streams burrhttp.Streams
 	sse     *burrhttp.SSE
+	tracker any // a tracking hook for every conversation, or nil
 }
 
 func newServer(store burr.Persister, m llm.Model) (*server, error) {
@@ -291,9 +305,26 @@ const claimTTL = 2 * time.Minute
 // Its steps claim their sequence ids before they run, so that of two turns
 // sent at once only one calls the model.
 func (s *server) load(ctx context.Context, id string) (*burr.Application, error) {
-	return burr.New(ctx, burr.WithGraph(s.graph), burr.WithAppID(id),
+	opts := []burr.Option{burr.WithGraph(s.graph), burr.WithAppID(id),
 		burr.WithInitializeFrom(s.store, burr.ResumeAtNextAction(), burr.DefaultEntrypoint("system")),
-		burr.WithPersister(s.store), burr.WithClaims(claimTTL))
+		burr.WithPersister(s.store), burr.WithClaims(claimTTL)}
+	if s.tracker != nil {
+		opts = append(opts, burr.WithHooks(s.tracker))
+	}
+	return burr.New(ctx, opts...)
+}
+
+// trackingProject is the project the conversations are tracked under.
+const trackingProject = "chat-server"
+
+// openTracker returns the tracker writing into the persister's database,
+// creating its table when missing: every instance of a fleet tracks into
+// the one store.
+func openTracker(ctx context.Context, p *postgres.Persister) (*pgtrack.Tracker, error) {
+	if err := pgtrack.Initialize(ctx, p.Pool(), pgtrack.DefaultTable); err != nil {
+		return nil, err
+	}
+	return pgtrack.New(p.Pool(), trackingProject)
 }
 
 func (s *server) conversation(w http.ResponseWriter, r *http.Request) {
