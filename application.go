@@ -481,7 +481,7 @@ func (app *Application) retrySteps(ctx context.Context, sc *stepContext, a *Acti
 	if start.IsZero() {
 		start = time.Now()
 	}
-	for p.retryable(ctx, err, sc.attempt) && app.retryWait(ctx, sc, p, err, start) {
+	for p.retryable(ctx, err, sc.attempt) && app.retryWait(ctx, nil, sc, p, err, start) {
 		start = time.Now()
 		var r Result
 		var after State

@@ -162,11 +162,12 @@ type FailedAttemptHook interface {
 }
 
 // retryWait reports the failed attempt and waits before the next one. It
-// returns false when the wait was cut short by ctx (the step then fails with
-// the attempt's error). Failed attempts are shown to span and attribute hooks
+// returns false when the wait was cut short by ctx or by stop (a streamed
+// step's consumer stopping it); the step then fails with the attempt's
+// error. Failed attempts are shown to span and attribute hooks
 // (the tracker) as a top-level span "attempt N" of the step holding the error
 // as its "error" attribute, which Burr's UI reads as any span.
-func (app *Application) retryWait(ctx context.Context, sc *stepContext, p *RetryPolicy, err error, start time.Time) bool {
+func (app *Application) retryWait(ctx context.Context, stop <-chan struct{}, sc *stepContext, p *RetryPolicy, err error, start time.Time) bool {
 	d := p.delay(sc.attempt)
 	h := &app.hooks
 	if len(h.attempt) > 0 || len(h.preSpan) > 0 || len(h.postSpan) > 0 || len(h.attrs) > 0 {
@@ -185,6 +186,8 @@ func (app *Application) retryWait(ctx context.Context, sc *stepContext, p *Retry
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
+		return false
+	case <-stop:
 		return false
 	case <-t.C:
 		return true

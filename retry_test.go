@@ -218,3 +218,31 @@ func TestInvalidExecutionControl(t *testing.T) {
 		wantErrContains(t, err, c.want)
 	}
 }
+
+// stopOnFailedAttempt stops the stream when an attempt fails, during the
+// retry's wait.
+type stopOnFailedAttempt struct{ st **burr.Stream }
+
+func (h stopOnFailedAttempt) FailedAttempt(context.Context, *burr.AttemptEnd) error {
+	return (*h.st).Stop()
+}
+
+// TestRetryWaitEndsOnStop: a consumer that stops a stream while its action
+// waits to be retried is not kept waiting; the step fails with the attempt's
+// error and nothing more runs.
+func TestRetryWaitEndsOnStop(t *testing.T) {
+	var runs atomic.Int32
+	a := burr.NewStreamingAction("gen", func(_ context.Context, s burr.State, yield burr.Yield) (burr.Result, burr.State, error) {
+		runs.Add(1)
+		return nil, s, errTransient
+	}, burr.Retry(burr.RetryPolicy{Attempts: 3, Backoff: time.Hour}))
+	var st *burr.Stream
+	app := mustNew(t, burr.WithActions(a), burr.WithEntrypoint("gen"), burr.WithHooks(stopOnFailedAttempt{&st}))
+	var err error
+	if st, err = app.StreamResult(t.Context(), burr.HaltAfter("gen")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.Get(); !errors.Is(err, errTransient) || runs.Load() != 1 {
+		t.Fatalf("error %v after %d runs", err, runs.Load())
+	}
+}

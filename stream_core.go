@@ -321,7 +321,7 @@ func (s *streamCore) drive(consumer func(any) bool) {
 			r, after, err = c.runAttempt(s.sc, s.action, s.before, s.in, yield)
 			// A retry must not repeat an item the consumer has seen.
 			if err == nil || c.retry == nil || s.items > 0 || gone || s.hookErr != nil || s.interrupt.Load() != 0 ||
-				!c.retry.retryable(s.parent, err, s.sc.attempt) || !app.retryWait(s.sc, s.sc, c.retry, err, start) {
+				!c.retry.retryable(s.parent, err, s.sc.attempt) || !app.retryWait(s.sc, s.stopping(), s.sc, c.retry, err, start) {
 				break
 			}
 			start = time.Now()
