@@ -12,9 +12,11 @@ import (
 	"testing"
 
 	"github.com/burrgo/burr"
+	"github.com/burrgo/burr/internal/testenv"
 	"github.com/burrgo/burr/llm"
 	"github.com/burrgo/burr/llm/llmtest"
 	"github.com/burrgo/burr/persist/memory"
+	"github.com/burrgo/burr/persist/postgres"
 )
 
 // heldModel is a fake OpenAI-compatible model that counts its requests and,
@@ -65,10 +67,28 @@ func (g *heldModel) open() {
 // Both for a new conversation (whose opening step is claimed too) and for one
 // with a turn already.
 func TestConcurrentMessagesCallTheModelOnce(t *testing.T) {
-	model, m := newHeldModel(t)
 	path := filepath.Join(t.TempDir(), "chat.db")
-	_, a := instance(t, openSQLite(t, path), m)
-	_, b := instance(t, openSQLite(t, path), m)
+	oneModelCall(t, openSQLite(t, path), openSQLite(t, path))
+}
+
+// The same with two instances sharing one PostgreSQL database.
+func TestConcurrentMessagesCallTheModelOncePostgres(t *testing.T) {
+	dsn := testenv.Server(t, testenv.PostgresDSN, "PostgreSQL")
+	open := func() burr.Persister {
+		p, err := postgres.Open(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { p.Close() })
+		return p
+	}
+	oneModelCall(t, open(), open())
+}
+
+func oneModelCall(t *testing.T, storeA, storeB burr.Persister) {
+	model, m := newHeldModel(t)
+	_, a := instance(t, storeA, m)
+	_, b := instance(t, storeB, m)
 	const clients = 8
 	for _, existing := range []bool{false, true} {
 		id := newID()
