@@ -123,6 +123,29 @@ func benchRecord(seq int) burr.Record {
 		State: burr.State{}.Set("counter", seq+1).Set(burr.SequenceIDKey, seq).Set(burr.PriorStepKey, "increment")}
 }
 
+// BenchmarkClaim is the time of one Claim on each backend: an application
+// claiming its steps one after the other, each claim replacing the last.
+func BenchmarkClaim(b *testing.B) {
+	for _, be := range backends(b) {
+		b.Run(be.name, func(b *testing.B) {
+			p := be.open(b)
+			c, ok := p.(burr.Claimer)
+			if !ok {
+				b.Fatalf("%T is not a burr.Claimer", p)
+			}
+			ctx := context.Background()
+			app := burr.AppRef{AppID: "bench"}
+			seq := 0
+			for b.Loop() {
+				if err := c.Claim(ctx, app.At(seq), time.Minute); err != nil {
+					b.Fatal(err)
+				}
+				seq++
+			}
+		})
+	}
+}
+
 // BenchmarkSave is the time of one Save of a W1 record on each backend.
 func BenchmarkSave(b *testing.B) {
 	for _, be := range backends(b) {
