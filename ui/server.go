@@ -12,8 +12,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -181,17 +183,96 @@ func (s *Server) handleProjects(w http.ResponseWriter, r *http.Request) {
 type appsPage struct {
 	Project string
 	Apps    []store.AppSummary
+	List    *store.AppList
+	Query   store.AppQuery
+}
+
+// statuses are the statuses the application list filters by.
+var statuses = []store.Status{store.StatusRunning, store.StatusCompleted, store.StatusFailed, store.StatusInterrupted, store.StatusNew, store.StatusUnknown}
+
+// SortURL is the link of a column header: sorted by col, descending first,
+// the other way when it is the column already sorted by; filters kept.
+func (p *appsPage) SortURL(col string) string {
+	q := p.Query
+	asc := false
+	if p.sortCol() == col {
+		asc = !q.Asc
+	}
+	q.Sort, q.Asc, q.Page = col, asc, 1
+	return appsQuery(q)
+}
+
+// SortMark is the arrow of the column sorted by.
+func (p *appsPage) SortMark(col string) string {
+	switch {
+	case p.sortCol() != col:
+		return ""
+	case p.Query.Asc:
+		return " ▲"
+	}
+	return " ▼"
+}
+
+func (p *appsPage) sortCol() string {
+	if p.Query.Sort == "" {
+		return "updated"
+	}
+	return p.Query.Sort
+}
+
+// PageURL is the link of another page of the list.
+func (p *appsPage) PageURL(page int) string {
+	q := p.Query
+	q.Page = page
+	return appsQuery(q)
+}
+
+// Statuses are the statuses to filter by.
+func (p *appsPage) Statuses() []store.Status { return statuses }
+
+func appsQuery(q store.AppQuery) string {
+	v := url.Values{}
+	if q.Sort != "" && q.Sort != "updated" {
+		v.Set("sort", q.Sort)
+	}
+	if q.Asc {
+		v.Set("asc", "1")
+	}
+	if q.Status != "" {
+		v.Set("status", string(q.Status))
+	}
+	if q.PartitionKey != "" {
+		v.Set("pk", q.PartitionKey)
+	}
+	if q.Text != "" {
+		v.Set("q", q.Text)
+	}
+	if q.Page > 1 {
+		v.Set("page", strconv.Itoa(q.Page))
+	}
+	if len(v) == 0 {
+		return "?"
+	}
+	return "?" + v.Encode()
 }
 
 func (s *Server) handleApps(w http.ResponseWriter, r *http.Request) {
 	project := r.PathValue("project")
-	apps, err := s.store.Apps(project)
+	v := r.URL.Query()
+	q := store.AppQuery{Sort: v.Get("sort"), Asc: v.Get("asc") == "1", Status: store.Status(v.Get("status")),
+		PartitionKey: v.Get("pk"), Text: strings.TrimSpace(v.Get("q")), PerPage: appsPerPage}
+	q.Page, _ = strconv.Atoi(v.Get("page"))
+	list, err := s.store.ListApps(project, q)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, "apps", appsPage{Project: project, Apps: apps})
+	q.Page = list.Page
+	s.render(w, "apps", &appsPage{Project: project, Apps: list.Apps, List: list, Query: q})
 }
+
+// appsPerPage is how many applications the list shows at a time.
+const appsPerPage = 50
 
 // stepsPerPage is how many steps the application page shows at a time.
 const stepsPerPage = 25

@@ -98,8 +98,15 @@ type AppSummary struct {
 	LastAction   string // of the current step (Log.Latest): the last begin_entry's
 	Status       Status // of the current step
 	LastUpdate   time.Time
-	dirTime      time.Time
+	// Preview is what the list shows of the run: the label the
+	// application logged (attribute "label"), or its first input.
+	Preview string
+	dirTime time.Time
 }
+
+// Created is the modification time of the application's directory, which
+// the tracker creates with the run (Burr's server orders runs by it).
+func (a AppSummary) Created() time.Time { return a.dirTime }
 
 // modTime is the newest modification time of dir and of dir/log.jsonl.
 func modTime(fsys fs.FS, dir string) (dirTime, newest time.Time, ok bool) {
