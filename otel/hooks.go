@@ -41,14 +41,14 @@ const EventFirstItem = "first_item"
 
 // Hooks turns an application's calls, steps, streams and spans into
 // OpenTelemetry spans. Register it with [burr.WithHooks]; one value may serve
-// any number of applications at once, and it passes on to their children.
-// Create it with [New].
+// any number of applications at once (each running application of a process
+// with its own partition key and app id, as persisters require), and it
+// passes on to their children. Create it with [New].
 type Hooks struct {
 	tracer trace.Tracer
 
 	calls   sync.Map // appKey → *call: the running call of each application
 	streams sync.Map // stepKey → *stepSpan: streamed steps until their stream ends
-	spans   sync.Map // spanKey → trace.Span: spans opened with burr.StartSpan
 }
 
 type appKey struct{ partition, app string }
@@ -56,11 +56,6 @@ type appKey struct{ partition, app string }
 type stepKey struct {
 	appKey
 	seq int
-}
-
-type spanKey struct {
-	appKey
-	id string
 }
 
 // call is a running call of an application: its span, and the call's
@@ -75,6 +70,17 @@ type stepSpan struct {
 	key    stepKey
 	span   trace.Span
 	stream trace.Span // the stream's span, for a streamed step
+
+	mu    sync.Mutex            // spans may start on several goroutines
+	spans map[string]trace.Span // by Burr span id: spans opened with burr.StartSpan, until they end
+}
+
+// openSpan returns the span of id, if it is open.
+func (st *stepSpan) openSpan(id string) (trace.Span, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	sp, ok := st.spans[id]
+	return sp, ok
 }
 
 type stepCtxKey struct{}
@@ -163,6 +169,13 @@ func (h *Hooks) PostRunStep(ctx context.Context, e *burr.StepEnd) error {
 	if e.Attempt > 1 {
 		st.span.SetAttributes(KeyAttempt.Int(e.Attempt))
 	}
+	// Spans the action left open end with their step.
+	st.mu.Lock()
+	for id, sp := range st.spans {
+		sp.End()
+		delete(st.spans, id)
+	}
+	st.mu.Unlock()
 	setErr(st.span, e.Err)
 	st.span.End()
 	return nil
@@ -173,17 +186,16 @@ func (h *Hooks) DoLogAttributes(ctx context.Context, a *burr.Attributes) error {
 	if fromProcessor(ctx) {
 		return nil
 	}
-	var span trace.Span
+	st := step(ctx, a.AppContext)
+	if st == nil {
+		return nil
+	}
+	span := st.span
 	if a.SpanID != "" {
-		v, ok := h.spans.Load(spanKey{appKey: refKey(a.AppRef), id: a.SpanID})
-		if !ok {
+		var ok bool
+		if span, ok = st.openSpan(a.SpanID); !ok {
 			return nil
 		}
-		span = v.(trace.Span)
-	} else if st := step(ctx, a.AppContext); st != nil {
-		span = st.span
-	} else {
-		return nil
 	}
 	span.SetAttributes(convertAttrs(a.Attributes)...)
 	return nil

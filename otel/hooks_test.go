@@ -172,3 +172,36 @@ func TestRetriedStepCountsAttempts(t *testing.T) {
 	wantAttr(t, find(t, spans, "flaky"), "burr.attempt", 3)
 	wantAttr(t, find(t, spans, "attempt 1"), "error", "try again")
 }
+
+// A span the action leaves open ends with its step, and spans opened on
+// several goroutines nest under the step.
+func TestOpenSpansEndWithTheirStep(t *testing.T) {
+	tp, exp := newProvider(t)
+	a := burr.NewAction("a", func(ctx context.Context, s burr.State) (burr.State, error) {
+		burr.StartSpan(ctx, "forgotten")
+		done := make(chan struct{})
+		for range 2 {
+			go func() {
+				_, sp := burr.StartSpan(ctx, "worker")
+				sp.End()
+				done <- struct{}{}
+			}()
+		}
+		<-done
+		<-done
+		return s, nil
+	})
+	app := mustNew(t, burr.WithActions(a), burr.WithEntrypoint("a"), burr.WithHooks(burrotel.New(tp)))
+	if _, err := app.Step(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := `burr.step
+  a
+    forgotten
+    worker
+    worker
+`
+	if got := tree(exp.GetSpans()); got != want {
+		t.Fatalf("tree:\n%s\nwant:\n%s", got, want)
+	}
+}

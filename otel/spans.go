@@ -8,19 +8,21 @@ import (
 )
 
 // PreStartSpan starts the OpenTelemetry span of a span an action opened with
-// [burr.StartSpan], under its parent span or the step's.
+// [burr.StartSpan], under its parent span or the step's. A span the action
+// leaves open ends with its step.
 func (h *Hooks) PreStartSpan(ctx context.Context, s *burr.Span) error {
 	if fromProcessor(ctx) {
 		return nil // an OpenTelemetry span already: the processor made it Burr's
 	}
-	app := refKey(s.AppRef)
-	parent := ctx
+	st := step(ctx, s.AppContext)
+	if st == nil {
+		return nil
+	}
+	parent := st.span
 	if s.ParentID != "" {
-		if v, ok := h.spans.Load(spanKey{appKey: app, id: s.ParentID}); ok {
-			parent = trace.ContextWithSpan(ctx, v.(trace.Span))
+		if sp, ok := st.openSpan(s.ParentID); ok {
+			parent = sp
 		}
-	} else if st := step(ctx, s.AppContext); st != nil {
-		parent = trace.ContextWithSpan(ctx, st.span)
 	}
 	opts := []trace.SpanStartOption{
 		trace.WithTimestamp(s.StartTime),
@@ -29,8 +31,13 @@ func (h *Hooks) PreStartSpan(ctx context.Context, s *burr.Span) error {
 	if len(s.Dependencies) > 0 {
 		opts = append(opts, trace.WithAttributes(KeyDependencies.StringSlice(s.Dependencies)))
 	}
-	_, span := h.tracer.Start(parent, s.Name, opts...)
-	h.spans.Store(spanKey{appKey: app, id: s.ID}, span)
+	_, span := h.tracer.Start(trace.ContextWithSpan(ctx, parent), s.Name, opts...)
+	st.mu.Lock()
+	if st.spans == nil {
+		st.spans = map[string]trace.Span{}
+	}
+	st.spans[s.ID] = span
+	st.mu.Unlock()
 	return nil
 }
 
@@ -38,18 +45,26 @@ func (h *Hooks) PreStartSpan(ctx context.Context, s *burr.Span) error {
 // runs with carries its OpenTelemetry span, so that instrumented code nests
 // under it.
 func (h *Hooks) SpanContext(ctx context.Context, s *burr.Span) context.Context {
-	if v, ok := h.spans.Load(spanKey{appKey: refKey(s.AppRef), id: s.ID}); ok {
-		return trace.ContextWithSpan(ctx, v.(trace.Span))
+	if st := step(ctx, s.AppContext); st != nil {
+		if sp, ok := st.openSpan(s.ID); ok {
+			return trace.ContextWithSpan(ctx, sp)
+		}
 	}
 	return ctx
 }
 
 // PostEndSpan ends the span.
 func (h *Hooks) PostEndSpan(ctx context.Context, s *burr.Span) error {
-	v, ok := h.spans.LoadAndDelete(spanKey{appKey: refKey(s.AppRef), id: s.ID})
-	if !ok {
+	st := step(ctx, s.AppContext)
+	if st == nil {
 		return nil
 	}
-	v.(trace.Span).End(trace.WithTimestamp(s.EndTime))
+	st.mu.Lock()
+	sp, ok := st.spans[s.ID]
+	delete(st.spans, s.ID)
+	st.mu.Unlock()
+	if ok {
+		sp.End(trace.WithTimestamp(s.EndTime))
+	}
 	return nil
 }
