@@ -21,6 +21,14 @@
 // (Close, or a cancelled context), the HTTP request to the model is aborted
 // and nothing is kept.
 //
+// Observability. The action logs on its step, with [burr.LogAttributes], the
+// OpenTelemetry GenAI attributes ([AttrOperation] and the others): the model
+// asked for and the one that answered, the finish reason, and the token usage
+// the model reported ([Reply].Usage; the OpenAI model asks the server for it
+// with stream_options.include_usage). A tracker writes them into the step's
+// log under the names Burr's UI reads; the otel package's hooks set them on
+// the step's span.
+//
 // Models. OpenAI talks to OpenAI or to any server that speaks its
 // chat-completions streaming protocol (vLLM, Ollama, llama.cpp, LiteLLM…);
 // Offline is a deterministic model that needs no network, for demos and tests;
