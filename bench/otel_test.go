@@ -6,7 +6,9 @@ import (
 
 	"github.com/burrgo/burr"
 	burrotel "github.com/burrgo/burr/otel"
+	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // discard is an OpenTelemetry exporter that drops what it is given.
@@ -30,6 +32,24 @@ func BenchmarkW1OTel(b *testing.B) {
 		b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
 		benchW1CPU(b, burrotel.New(tp))
 	})
+}
+
+// BenchmarkOTelSpan is the SDK's own floor under BenchmarkW1OTel: one span
+// started and ended with two attributes, under a parent, on the same
+// TracerProvider, per op.
+func BenchmarkOTelSpan(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discard{}))
+	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	tr := tp.Tracer("bench")
+	ctx, root := tr.Start(context.Background(), "root")
+	defer root.End()
+	b.ReportAllocs()
+	c0 := cpuTime()
+	for i := 0; b.Loop(); i++ {
+		_, sp := tr.Start(ctx, "increment", trace.WithAttributes(attribute.String("burr.action", "increment"), attribute.Int("burr.sequence_id", i)))
+		sp.End()
+	}
+	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
 }
 
 // benchW1CPU runs W1 with hooks (none when nil), reporting per step.
