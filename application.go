@@ -46,11 +46,11 @@ type Application struct {
 	conflict error
 
 	// routed is a failed step an error transition handed to its handler,
-	// which the next step runs.
-	routed *routed
-	// pending is the interrupt the application waits on; answer is the
-	// answer the running call gave to it.
-	pending *pendingInterrupt
+	// which the next step runs. pending is the interrupt the application
+	// waits on. Both are atomic: NextAction and Interrupted may read them
+	// while a call runs. answer is the answer the running call gave.
+	routed  atomic.Pointer[routed]
+	pending atomic.Pointer[pendingInterrupt]
 	answer  *answer
 
 	// outcome is how the last call ended, zero while a call runs; a value
@@ -162,7 +162,7 @@ func New(ctx context.Context, opts ...Option) (*Application, error) {
 	}
 	app.entry = idx
 	if c.interrupted != nil {
-		app.pending = &pendingInterrupt{idx: idx, intr: c.interrupted}
+		app.pending.Store(&pendingInterrupt{idx: idx, intr: c.interrupted})
 	}
 	if prior, ok := state.PriorStep(); ok {
 		i, known := g.index[prior]
@@ -205,10 +205,10 @@ func (app *Application) SpawningParent() *StepRef { return app.spawning }
 // NextAction returns the action the next step would run, or nil when no
 // transition matches.
 func (app *Application) NextAction() (*Action, error) {
-	if p := app.pending; p != nil {
+	if p := app.pending.Load(); p != nil {
 		return app.graph.actions[p.idx], nil
 	}
-	if rt := app.routed; rt != nil {
+	if rt := app.routed.Load(); rt != nil {
 		return app.graph.actions[rt.to], nil
 	}
 	s := app.State()
@@ -250,11 +250,11 @@ func (app *Application) release() {
 // nextIndex evaluates the transitions from the prior step; panics in
 // conditions become errors.
 func (app *Application) nextIndex(s State) (next int, err error) {
-	if app.pending != nil {
-		return app.pending.idx, nil
+	if p := app.pending.Load(); p != nil {
+		return p.idx, nil
 	}
-	if app.routed != nil {
-		return app.routed.to, nil
+	if rt := app.routed.Load(); rt != nil {
+		return rt.to, nil
 	}
 	if app.cur < 0 {
 		return app.entry, nil
@@ -398,11 +398,11 @@ func (app *Application) runStep(ctx context.Context, i int, given Inputs) (Resul
 // takeRouted hands the failure an error transition routed to the action at
 // index i to its step, and clears it: whatever runs next has taken it.
 func (app *Application) takeRouted(sc *stepContext, i int) {
-	if rt := app.routed; rt != nil {
+	if rt := app.routed.Load(); rt != nil {
 		if rt.to == i {
 			sc.handled = rt.err
 		}
-		app.routed = nil
+		app.routed.Store(nil)
 	}
 }
 
@@ -571,7 +571,7 @@ func (app *Application) finishStep(ctx context.Context, sc *stepContext, i int, 
 	if err != nil {
 		app.commit(&sc.state, app.cur)
 		if intr != nil {
-			app.pending = &pendingInterrupt{idx: i, intr: intr}
+			app.pending.Store(&pendingInterrupt{idx: i, intr: intr})
 			if herr != nil {
 				return nil, errors.Join(intr, herr)
 			}
@@ -580,7 +580,7 @@ func (app *Application) finishStep(ctx context.Context, sc *stepContext, i int, 
 		ae := &ActionError{Action: a.name, SequenceID: sc.seq, Err: err}
 		if handler >= 0 {
 			ae.HandledBy = app.graph.actions[handler].name
-			app.routed = &routed{to: handler, err: ae}
+			app.routed.Store(&routed{to: handler, err: ae})
 		}
 		err = ae
 		if herr != nil {

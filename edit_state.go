@@ -27,7 +27,7 @@ func (app *Application) UpdateState(s State) error {
 	if n, ok := s.SequenceID(); ok && n < 0 {
 		return fmt.Errorf("burr: UpdateState: the state's %s is %d: a sequence id cannot be negative", SequenceIDKey, n)
 	}
-	app.routed = nil
+	app.routed.Store(nil)
 	app.commit(&s, cur)
 	return nil
 }
@@ -42,7 +42,8 @@ func (app *Application) ResetToEntrypoint() error {
 	}
 	defer app.release()
 	s := app.State().withoutPrior()
-	app.routed, app.pending = nil, nil
+	app.routed.Store(nil)
+	app.pending.Store(nil)
 	app.commit(&s, -1)
 	return nil
 }

@@ -99,7 +99,7 @@ type pendingInterrupt struct {
 // Interrupted returns the question the application waits on, when its last
 // step was interrupted ([Ask]).
 func (app *Application) Interrupted() (*Interrupt, bool) {
-	if p := app.pending; p != nil {
+	if p := app.pending.Load(); p != nil {
 		return p.intr, true
 	}
 	return nil, false
@@ -110,7 +110,8 @@ func (app *Application) Interrupted() (*Interrupt, bool) {
 // step that holds one (a child application run by the resumed action of its
 // parent) takes that answer.
 func (app *Application) resume(ctx context.Context, a *answer) error {
-	if app.pending == nil {
+	pending := app.pending.Load()
+	if pending == nil {
 		if a != nil {
 			return fmt.Errorf("burr: WithAnswer given, but app %q is not interrupted", app.ref.AppID)
 		}
@@ -122,7 +123,7 @@ func (app *Application) resume(ctx context.Context, a *answer) error {
 		}
 	}
 	if a == nil {
-		p := app.pending.intr
+		p := pending.intr
 		return fmt.Errorf("%w: action %q of app %q asked a question at sequence id %d; resume with WithAnswer",
 			ErrInterrupted, p.Action, app.ref.AppID, p.SequenceID)
 	}
@@ -133,9 +134,10 @@ func (app *Application) resume(ctx context.Context, a *answer) error {
 // takeAnswer hands the call's answer to the step of the action at index i,
 // when that is the interrupted action, and ends the interrupt.
 func (app *Application) takeAnswer(sc *stepContext, i int) {
-	if p := app.pending; p != nil && p.idx == i && app.answer != nil {
+	if p := app.pending.Load(); p != nil && p.idx == i && app.answer != nil {
 		sc.answer, sc.asked = app.answer, p.intr.SequenceID
-		app.pending, app.answer = nil, nil
+		app.pending.Store(nil)
+		app.answer = nil
 	}
 }
 

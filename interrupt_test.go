@@ -346,3 +346,26 @@ func TestInterruptInRunChild(t *testing.T) {
 		}
 	}
 }
+
+// TestInterruptedWhileRunning: the accessors may be called while a call
+// runs (run with -race).
+func TestInterruptedWhileRunning(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	block := burr.NewAction("block", func(ctx context.Context, s burr.State) (burr.State, error) {
+		close(entered)
+		<-release
+		_, err := burr.Ask(ctx, "continue?")
+		return s, err
+	})
+	app := mustNew(t, burr.WithActions(block), burr.WithEntrypoint("block"))
+	var wg sync.WaitGroup
+	wg.Go(func() { app.Step(context.Background()) })
+	<-entered
+	app.Interrupted()
+	app.NextAction()
+	close(release)
+	wg.Wait()
+	if _, ok := app.Interrupted(); !ok {
+		t.Fatal("not interrupted")
+	}
+}

@@ -236,7 +236,7 @@ func (sp *spawner) build(ctx context.Context, t Task, id string) (app *Applicati
 		if c.interrupted != nil {
 			// The child asked a question when it last ran: the answer comes
 			// with its parent's resumed step (resume, in runSubgraph).
-			app.pending = &pendingInterrupt{idx: app.entry, intr: c.interrupted}
+			app.pending.Store(&pendingInterrupt{idx: app.entry, intr: c.interrupted})
 		}
 		if prior, ok := state.PriorStep(); ok {
 			i, known := sg.graph.index[prior]
