@@ -81,7 +81,7 @@ type appWriter struct {
 }
 
 func newAppWriter(projectDir, appID string) (*appWriter, error) {
-	if appID == "" || appID == "." || appID == ".." || strings.ContainsAny(appID, `/\`) || strings.ContainsRune(appID, 0) {
+	if badAppID(appID) {
 		return nil, fmt.Errorf("pgtrack: app id %q cannot be used as a directory name", appID)
 	}
 	w := &appWriter{appID: appID, dir: filepath.Join(projectDir, appID), files: map[string]*os.File{}, bufs: map[string]*bufio.Writer{}}
@@ -89,6 +89,12 @@ func newAppWriter(projectDir, appID string) (*appWriter, error) {
 		return nil, fmt.Errorf("pgtrack: exporting app %q: %w", appID, err)
 	}
 	return w, nil
+}
+
+// badAppID reports whether appID cannot be a directory name (the file
+// tracker's rule).
+func badAppID(appID string) bool {
+	return appID == "" || appID == "." || appID == ".." || strings.ContainsAny(appID, `/\`) || strings.ContainsRune(appID, 0)
 }
 
 var fileOfKind = map[string]string{

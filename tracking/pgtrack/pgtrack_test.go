@@ -410,3 +410,66 @@ func TestBadNames(t *testing.T) {
 		t.Error("Export took a bad table name")
 	}
 }
+
+// A Mirror writes the store as the file tracker's files, then appends only
+// what was written since.
+func TestMirror(t *testing.T) {
+	ctx := context.Background()
+	pool, table := newPool(t)
+	pg := newTracker(t, pool, table)
+	fileDir := t.TempDir()
+	local, err := tracking.NewLocal("fleet", tracking.WithStorageDir(fileDir), tracking.WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	run := func(id string) {
+		t.Helper()
+		app, err := burr.New(ctx, burr.WithGraph(counterGraph(t, 3)), burr.WithEntrypoint("counter"), burr.WithAppID(id),
+			burr.WithState(burr.State{}.Set("count", 0)), burr.WithHooks(local, pg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := app.Run(ctx, burr.HaltAfter("done")); err != nil {
+			t.Fatal(err)
+		}
+		if err := pg.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mirrorDir := t.TempDir()
+	m, err := pgtrack.NewMirror(pool, table, mirrorDir, func(err error) { t.Error(err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Settle = 0
+	if n, err := m.Sync(ctx); err != nil || n != 0 {
+		t.Fatalf("Sync of an empty table = %d, %v", n, err)
+	}
+	run("run-1")
+	n, err := m.Sync(ctx)
+	if err != nil || n == 0 {
+		t.Fatalf("Sync = %d, %v", n, err)
+	}
+	compareTrees(t, filepath.Join(fileDir, "fleet"), filepath.Join(mirrorDir, "fleet"))
+	if n, err := m.Sync(ctx); err != nil || n != 0 {
+		t.Fatalf("Sync with nothing new = %d, %v", n, err)
+	}
+	run("run-2")
+	// A fork of run-1: run-1 gets a children.jsonl.
+	app, err := burr.New(ctx, burr.WithGraph(counterGraph(t, 3)), burr.WithAppID("fork"), burr.WithHooks(local, pg),
+		burr.WithInitializeFrom(local, burr.ForkFrom(burr.AppRef{AppID: "run-1"}.At(1)), burr.ResumeAtNextAction(), burr.DefaultEntrypoint("counter")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Run(ctx, burr.HaltAfter("done")); err != nil {
+		t.Fatal(err)
+	}
+	if err := pg.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := m.Sync(ctx); err != nil || n == 0 {
+		t.Fatalf("second Sync = %d, %v", n, err)
+	}
+	compareTrees(t, filepath.Join(fileDir, "fleet"), filepath.Join(mirrorDir, "fleet"))
+}
