@@ -15,10 +15,11 @@ import (
 	"github.com/burrgo/burr/internal/homedir"
 	"github.com/burrgo/burr/internal/hostcheck"
 	"github.com/burrgo/burr/tracking"
+	"github.com/burrgo/burr/tracking/pgtrack"
 	"github.com/burrgo/burr/ui"
 )
 
-const uiUsage = `Usage: burr ui [--addr HOST:PORT] [--dir DIR] [--token TOKEN | --behind-proxy] [--allow-remote]
+const uiUsage = `Usage: burr ui [--addr HOST:PORT] [--dir DIR | --postgres DSN [--table T]] [--token TOKEN | --behind-proxy] [--allow-remote]
 
 Serve the tracking web UI: projects, applications, steps, spans and the
 graph of every run tracked under DIR, with live updates of running
@@ -29,6 +30,10 @@ Flags:
                      address other than loopback needs --token or
                      --behind-proxy
   --dir DIR          tracking directory (default ~/.burr)
+  --postgres DSN     show the runs tracked into PostgreSQL (tracking/pgtrack)
+                     instead: every project of the table, kept up to date
+                     (copied into a temporary directory, polled every 0.5 s)
+  --table T          the tracking table (default burr_tracking)
   --token TOKEN      access token (at least 16 characters; default
                      $BURR_UI_TOKEN): every request needs it, as
                      "Authorization: Bearer TOKEN" or through the cookie a
@@ -52,6 +57,8 @@ func runUI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	allowRemote := fs.Bool("allow-remote", false, "")
 	token := fs.String("token", "", "")
 	behindProxy := fs.Bool("behind-proxy", false, "")
+	dsn := fs.String("postgres", "", "")
+	table := fs.String("table", pgtrack.DefaultTable, "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, uiUsage)
@@ -61,6 +68,9 @@ func runUI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		return usageError(stderr, "ui", "unexpected argument %q", fs.Arg(0))
+	}
+	if *dsn != "" && *dir != "" {
+		return usageError(stderr, "ui", "--dir and --postgres exclude each other: choose where the runs are")
 	}
 	storage, err := homedir.Dir(*dir, tracking.DefaultStorageDir)
 	if err != nil {
@@ -95,6 +105,17 @@ func runUI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "burr ui: %v\n", err)
 		return 1
 	}
+	source := storage
+	if *dsn != "" {
+		mirror, stop, err := startMirror(ctx, *dsn, *table, stderr)
+		if err != nil {
+			ln.Close()
+			fmt.Fprintf(stderr, "burr ui: %v\n", err)
+			return 1
+		}
+		defer stop()
+		storage, source = mirror, "PostgreSQL table "+*table
+	}
 	var opts []ui.Option
 	if *allowRemote || *behindProxy || *token != "" {
 		opts = append(opts, ui.WithAllowRemote())
@@ -109,7 +130,7 @@ func runUI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		IdleTimeout:       2 * time.Minute,
 		// No WriteTimeout: live pages hold a Server-Sent Events stream open.
 	}
-	fmt.Fprintf(stdout, "Burr UI for %s on http://%s/\n", storage, ln.Addr())
+	fmt.Fprintf(stdout, "Burr UI for %s on http://%s/\n", source, ln.Addr())
 	if *token != "" {
 		fmt.Fprintf(stdout, "Access token required: open http://%s/?token=TOKEN once, or send Authorization: Bearer TOKEN\n", ln.Addr())
 	}
