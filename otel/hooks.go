@@ -2,6 +2,7 @@ package burrotel
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/burrgo/burr"
@@ -23,12 +24,16 @@ const (
 	KeySequenceID   = attribute.Key("burr.sequence_id")
 	KeySpanID       = attribute.Key("burr.span_id")
 	KeyAttempt      = attribute.Key("burr.attempt")
+	// KeyInterrupted is true on the spans of a step, and of its call, that
+	// stopped to ask a question ([burr.Ask]); their status stays unset.
+	KeyInterrupted = attribute.Key("burr.interrupted")
 	// KeyDependencies lists the dependencies given to [burr.StartSpan].
 	KeyDependencies = attribute.Key("burr.span.dependencies")
 	KeyStreamItems  = attribute.Key("burr.stream.items")
 	// KeyStreamOutcome is "completed", "stopped" (the consumer stopped it
 	// early and the step kept what it had), "closed" (the consumer abandoned
-	// it) or "failed".
+	// it), "interrupted" (the action asked a question, [burr.Ask]) or
+	// "failed".
 	KeyStreamOutcome = attribute.Key("burr.stream.outcome")
 	// KeyTimeToFirstItem is the time from the stream's setup to its first
 	// item, in milliseconds.
@@ -201,9 +206,18 @@ func (h *Hooks) DoLogAttributes(ctx context.Context, a *burr.Attributes) error {
 	return nil
 }
 
+// setErr records a call's or step's error on its span. A step that stopped
+// to ask a question ([burr.Ask]) did not fail: its span is marked
+// [KeyInterrupted] instead.
 func setErr(span trace.Span, err error) {
-	if err != nil {
-		span.RecordError(err)
-		span.SetStatus(codes.Error, err.Error())
+	if err == nil {
+		return
 	}
+	var intr *burr.Interrupt
+	if errors.As(err, &intr) {
+		span.SetAttributes(KeyInterrupted.Bool(true))
+		return
+	}
+	span.RecordError(err)
+	span.SetStatus(codes.Error, err.Error())
 }

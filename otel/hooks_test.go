@@ -205,3 +205,34 @@ func TestOpenSpansEndWithTheirStep(t *testing.T) {
 		t.Fatalf("tree:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// A step that asks a question is not a failure.
+func TestInterruptedStepIsNotAnError(t *testing.T) {
+	tp, exp := newProvider(t)
+	a := burr.NewAction("approve", func(ctx context.Context, s burr.State) (burr.State, error) {
+		v, err := burr.Ask(ctx, "ok?")
+		if err != nil {
+			return s, err
+		}
+		return s.Set("answer", v), nil
+	}, burr.Writes("answer"))
+	app := mustNew(t, burr.WithActions(a), burr.WithEntrypoint("approve"), burr.WithHooks(burrotel.New(tp)))
+	var intr *burr.Interrupt
+	if _, err := app.Step(context.Background()); !errors.As(err, &intr) {
+		t.Fatalf("Step: %v, want an interrupt", err)
+	}
+	for _, name := range []string{"approve", "burr.step"} {
+		s := find(t, exp.GetSpans(), name)
+		wantAttr(t, s, "burr.interrupted", true)
+		if s.Status.Code == codes.Error {
+			t.Fatalf("%s: status %+v", name, s.Status)
+		}
+	}
+	exp.Reset()
+	if _, err := app.Step(context.Background(), burr.WithAnswer("yes")); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := attr(find(t, exp.GetSpans(), "approve"), "burr.interrupted"); ok {
+		t.Fatal("the answered step is marked interrupted")
+	}
+}

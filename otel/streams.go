@@ -15,6 +15,9 @@ const (
 	OutcomeStopped   = "stopped"
 	OutcomeClosed    = "closed"
 	OutcomeFailed    = "failed"
+	// OutcomeInterrupted is the outcome of a stream whose action stopped to
+	// ask a question ([burr.Ask]).
+	OutcomeInterrupted = "interrupted"
 )
 
 // PreStartStream starts the stream's span under the step's.
@@ -54,7 +57,7 @@ func (h *Hooks) PostEndStream(ctx context.Context, e *burr.StreamEnd) error {
 	span := v.(*stepSpan).stream
 	span.SetAttributes(KeyStreamItems.Int(e.Items), KeyStreamOutcome.String(outcome(e)))
 	if e.Err != nil && !errors.Is(e.Err, burr.ErrStreamClosed) {
-		setErr(span, e.Err)
+		setErr(span, e.Err) // an interrupt is no error
 	}
 	span.End(trace.WithTimestamp(e.Time))
 	return nil
@@ -68,6 +71,8 @@ func outcome(e *burr.StreamEnd) string {
 		return OutcomeCompleted
 	case errors.Is(e.Err, burr.ErrStreamClosed):
 		return OutcomeClosed
+	case errors.As(e.Err, new(*burr.Interrupt)):
+		return OutcomeInterrupted
 	default:
 		return OutcomeFailed
 	}

@@ -3,6 +3,7 @@ package burrotel_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/burrgo/burr"
@@ -16,6 +17,11 @@ func TestStreamSpans(t *testing.T) {
 		for i := range 5 {
 			if mode == "fail" && i == 2 {
 				return nil, s, errors.New("model went away")
+			}
+			if mode == "ask" && i == 1 {
+				if _, err := burr.Ask(ctx, "more?"); err != nil {
+					return nil, s, err
+				}
 			}
 			if !y(i) {
 				break
@@ -44,6 +50,15 @@ func TestStreamSpans(t *testing.T) {
 			_, _, err := s.Get()
 			if !errors.Is(err, burr.ErrStreamClosed) {
 				return err
+			}
+			return nil
+		}},
+		{"ask", burrotel.OutcomeInterrupted, 1, func(s *burr.Stream) error {
+			for range s.All() {
+			}
+			var intr *burr.Interrupt
+			if _, _, err := s.Get(); !errors.As(err, &intr) {
+				return fmt.Errorf("not interrupted: %v", err)
 			}
 			return nil
 		}},
