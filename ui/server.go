@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -108,6 +109,7 @@ func NewServer(dir string, opts ...Option) *Server {
 	s.mux.HandleFunc("GET /projects/{project}", s.handleApps)
 	s.mux.HandleFunc("GET /projects/{project}/apps/{app}", s.handleApp)
 	s.mux.HandleFunc("GET /projects/{project}/apps/{app}/events", s.handleEvents)
+	s.mux.HandleFunc("/", s.handleNotFound)
 	return s
 }
 
@@ -142,6 +144,11 @@ func (s *Server) Close() error {
 // render executes page into a buffer first, so that a template error
 // becomes a clean 500 rather than half a page.
 func (s *Server) render(w http.ResponseWriter, page string, data any) {
+	s.renderStatus(w, http.StatusOK, page, data)
+}
+
+// renderStatus is render with a status code.
+func (s *Server) renderStatus(w http.ResponseWriter, code int, page string, data any) {
 	var buf bytes.Buffer
 	if err := s.pages[page].ExecuteTemplate(&buf, "layout", data); err != nil {
 		s.logError("ui: render", "page", page, "err", err)
@@ -150,6 +157,7 @@ func (s *Server) render(w http.ResponseWriter, page string, data any) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
 	_, _ = w.Write(buf.Bytes())
 }
 
@@ -157,17 +165,42 @@ func (s *Server) render(w http.ResponseWriter, page string, data any) {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, store.ErrBadID):
-		http.Error(w, "invalid project or application id", http.StatusBadRequest)
+		s.errorPage(w, r, http.StatusBadRequest, "This is not a valid project or application id.")
 	case errors.Is(err, fs.ErrNotExist):
-		http.Error(w, "not found", http.StatusNotFound)
+		s.errorPage(w, r, http.StatusNotFound, "There is no such project or application in the tracking directory.")
 	default:
 		s.logError("ui: read", "path", r.URL.Path, "err", err)
-		http.Error(w, "cannot read the tracking directory", http.StatusInternalServerError)
+		s.errorPage(w, r, http.StatusInternalServerError, "The tracking directory could not be read.")
 	}
+}
+
+// errorPage is an error in the site's layout, with links back: to the
+// project named in the URL, if any, and to the projects.
+type errorPage struct {
+	Code    int
+	Status  string
+	Message string
+	Project string // the project to go back to, when the URL names one
+}
+
+// errorPage writes an error page with the status code.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, code int, msg string) {
+	p := errorPage{Code: code, Status: http.StatusText(code), Message: msg}
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/projects/"); ok {
+		if project, _, _ := strings.Cut(rest, "/"); store.ValidID(project) && strings.Contains(rest, "/") {
+			p.Project = project
+		}
+	}
+	s.renderStatus(w, code, "error", p)
+}
+
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	s.errorPage(w, r, http.StatusNotFound, "There is no page at this address.")
 }
 
 type projectsPage struct {
 	Dir      string
+	Missing  bool // the tracking directory does not exist (yet)
 	Projects []store.Project
 }
 
@@ -177,7 +210,8 @@ func (s *Server) handleProjects(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, "projects", projectsPage{Dir: s.store.Dir(), Projects: ps})
+	_, statErr := os.Stat(s.store.Dir())
+	s.render(w, "projects", projectsPage{Dir: s.store.Dir(), Projects: ps, Missing: errors.Is(statErr, fs.ErrNotExist)})
 }
 
 type appsPage struct {

@@ -29,7 +29,7 @@ func parseTemplates() map[string]*template.Template {
 		"sub":        func(a, b int) int { return a - b },
 	}).ParseFS(assets, "templates/layout.html", "templates/fragments.html"))
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"projects", "apps", "app"} {
+	for _, name := range []string{"projects", "apps", "app", "error"} {
 		t := template.Must(base.Clone())
 		pages[name] = template.Must(t.ParseFS(assets, "templates/"+name+".html"))
 	}
@@ -142,11 +142,15 @@ func formatDuration(d time.Duration) string {
 	return d.Round(time.Second).String()
 }
 
-func formatTime(t time.Time) string {
+// formatTime shows a time as a <time> element: its UTC instant in the
+// datetime attribute, which the page's script shows in the viewer's time
+// zone, and the server's local time as the text shown without script.
+func formatTime(t time.Time) template.HTML {
 	if t.IsZero() {
 		return ""
 	}
-	return t.Local().Format("2006-01-02 15:04:05.000")
+	return template.HTML(`<time datetime="` + t.UTC().Format("2006-01-02T15:04:05.000Z07:00") + `">` +
+		t.Local().Format("2006-01-02 15:04:05.000") + `</time>`)
 }
 
 // maxShort is the length up to which a value is shown on one line.

@@ -77,6 +77,9 @@ func runUI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "burr ui: --dir: %v\n", err)
 		return 2
 	}
+	if _, err := os.Stat(storage); errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(stderr, "burr ui: warning: the tracking directory %s does not exist (yet): runs appear when a tracker writes there; \"burr demo\" writes some\n", storage)
+	}
 	host, _, err := net.SplitHostPort(*addr)
 	if err != nil {
 		return usageError(stderr, "ui", "--addr %q: %v", *addr, err)

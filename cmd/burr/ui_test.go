@@ -173,3 +173,40 @@ func TestRunUIChecksHost(t *testing.T) {
 		t.Errorf("--allow-remote, Host evil.example: %d, want 200", got)
 	}
 }
+
+// A tracking directory that does not exist is served (runs may come) with
+// a warning.
+func TestRunUIWarnsMissingDir(t *testing.T) {
+	t.Setenv("BURR_UI_TOKEN", "")
+	dir := filepath.Join(t.TempDir(), "nothing-here")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr lockedBuffer
+	done := make(chan int, 1)
+	go func() { done <- runUI(ctx, []string{"--addr", "127.0.0.1:0", "--dir", dir}, &stdout, &stderr) }()
+	urlRE := regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		base = urlRE.FindString(stdout.String())
+	}
+	if base == "" {
+		t.Fatalf("no URL printed; stdout %q, stderr %q", stdout.String(), stderr.String())
+	}
+	if want := "warning: the tracking directory " + dir + " does not exist"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr %q lacks %q", stderr.String(), want)
+	}
+	resp, err := http.Get(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "burr demo") {
+		t.Errorf("GET / = %d: %s", resp.StatusCode, body)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("exit code %d", code)
+	}
+	http.DefaultClient.CloseIdleConnections()
+}

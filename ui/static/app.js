@@ -1,3 +1,21 @@
+// Times: the server writes each as <time datetime="UTC instant">server
+// time</time>; they are shown in the viewer's time zone.
+(function () {
+  "use strict";
+  function pad(n, w) { n = String(n); while (n.length < w) n = "0" + n; return n; }
+  function localTimes(root) {
+    (root || document).querySelectorAll("time[datetime]").forEach(function (el) {
+      var d = new Date(el.getAttribute("datetime"));
+      if (isNaN(d.getTime())) return;
+      el.textContent = d.getFullYear() + "-" + pad(d.getMonth() + 1, 2) + "-" + pad(d.getDate(), 2) + " " +
+        pad(d.getHours(), 2) + ":" + pad(d.getMinutes(), 2) + ":" + pad(d.getSeconds(), 2) + "." + pad(d.getMilliseconds(), 3);
+      el.title = d.toString();
+    });
+  }
+  window.burrLocalTimes = localTimes;
+  localTimes(document);
+})();
+
 // Live updates of the application page: the server tails log.jsonl and
 // sends, for each batch of new lines, the steps that changed (only those of
 // the page shown; the newest page also takes new steps), the summary, and
@@ -82,6 +100,7 @@
       var el = document.getElementById(id);
       if (el && typeof d[id] === "string") el.innerHTML = d[id];
     });
+    if (window.burrLocalTimes) window.burrLocalTimes(document);
     received += d.lines;
     live.textContent = "live · " + (d.reset ? "log replaced, reloaded · " : "") + received + " new line" + (received === 1 ? "" : "s");
     live.className = "live on";
