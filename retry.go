@@ -15,9 +15,12 @@ import (
 // A failed attempt changes nothing: the next attempt starts from the same
 // state and the same inputs, under the same sequence id, and the step ends
 // once (one end_entry, one saved record) with the last attempt's outcome. A
-// streaming action is retried only while none of its items has reached the
-// consumer. These errors are never retried, whatever If says: the caller's
-// context ending, [context.Canceled], an [*Interrupt], a [*WriteError].
+// panic in the action is the attempt's error, a [*PanicError], and is
+// retried only when If accepts it, in a step as in a stream. A streaming
+// action is retried only while none of its items has reached the consumer
+// (a panic in the consumer or in an item hook is never retried). These
+// errors are never retried, whatever If says: the caller's context ending,
+// [context.Canceled], an [*Interrupt], a [*WriteError].
 type RetryPolicy struct {
 	// Attempts is how many times the action runs at most, the first run
 	// included. It must be at least 1.

@@ -41,6 +41,7 @@ type streamCore struct {
 	items      int
 	left       bool // the consumer broke out of its range loop
 	inConsumer bool
+	inHooks    bool // in the PostStreamItem hooks
 	hookErr    error
 	itemEvent  *StreamItem
 	ctxDone    <-chan struct{}
@@ -279,7 +280,10 @@ func (s *streamCore) drive(consumer func(any) bool) {
 			}
 		}
 		if itemHooks != nil {
-			if !s.fireItem(itemHooks, item) {
+			s.inHooks = true
+			ok := s.fireItem(itemHooks, item)
+			s.inHooks = false
+			if !ok {
 				gone = true
 				return false
 			}
@@ -318,7 +322,7 @@ func (s *streamCore) drive(consumer func(any) bool) {
 	} else {
 		start := s.start
 		for {
-			r, after, err = c.runAttempt(s.sc, s.action, s.before, s.in, yield)
+			r, after, err = s.attempt(c, yield)
 			// A retry must not repeat an item the consumer has seen.
 			if err == nil || c.retry == nil || s.items > 0 || gone || s.hookErr != nil || s.interrupt.Load() != 0 ||
 				!c.retry.retryable(s.parent, err, s.sc.attempt) || !app.retryWait(s.sc, s.stopping(), s.sc, c.retry, err, start) {
@@ -329,6 +333,22 @@ func (s *streamCore) drive(consumer func(any) bool) {
 	}
 	returned = true
 	s.finish(r, after, err)
+}
+
+// attempt runs one attempt of an action with execution control. A panic of
+// the action becomes the attempt's error, so that the retry policy judges
+// it like any other; a panic in the consumer or in an item hook is left to
+// drive, which ends the stream with it.
+func (s *streamCore) attempt(c *execControl, yield Yield) (r Result, after State, err error) {
+	defer func() {
+		if s.inConsumer || s.inHooks {
+			return
+		}
+		if p := recover(); p != nil {
+			r, after, err = nil, State{}, &PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	return c.runAttempt(s.sc, s.action, s.before, s.in, yield)
 }
 
 // fireItem calls the per-item hooks; false means a hook failed. It is on the
