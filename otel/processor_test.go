@@ -14,6 +14,7 @@ import (
 	"github.com/burrgo/burr"
 	burrotel "github.com/burrgo/burr/otel"
 	"github.com/burrgo/burr/tracking"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -171,6 +172,31 @@ func TestHooksAndProcessorTogether(t *testing.T) {
 		"end 0:0.0",
 		"end 0:0",
 	}, "\n")
+	if got != want {
+		t.Fatalf("log:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// Instrumented libraries take their tracer from the global TracerProvider:
+// with the processor on it, their spans inside a step reach the log.
+func TestSpanProcessorOnTheGlobalProvider(t *testing.T) {
+	tp, _ := newProvider(t, sdktrace.WithSpanProcessor(burrotel.NewSpanProcessor()))
+	prev := otel.GetTracerProvider()
+	otel.SetTracerProvider(tp)
+	t.Cleanup(func() { otel.SetTracerProvider(prev) })
+	tracker := newTracker(t)
+	a := burr.NewAction("call", func(ctx context.Context, s burr.State) (burr.State, error) {
+		_, sp := otel.Tracer("example.com/db").Start(ctx, "SELECT")
+		sp.SetAttributes(attribute.String("db.system.name", "postgresql"))
+		sp.End()
+		return s, nil
+	})
+	app := mustNew(t, burr.WithActions(a), burr.WithEntrypoint("call"), burr.WithAppID("in-3"), burr.WithHooks(tracker))
+	if _, err := app.Step(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(logLines(t, tracker, "in-3"), "\n")
+	want := "begin 0:0 SELECT parent=\nattr 0:0 db.system.name=postgresql\nend 0:0"
 	if got != want {
 		t.Fatalf("log:\n%s\nwant:\n%s", got, want)
 	}
