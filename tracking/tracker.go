@@ -74,13 +74,15 @@ var projectName = regexp.MustCompile(`^[a-zA-Z0-9_\-:]+$`)
 // A LocalTracker is also a burr.Loader, reading states back from log.jsonl:
 // see Load.
 type LocalTracker struct {
-	project  string
-	rawDir   string // the storage dir as given, for Copy
-	dir      string // <storage dir>/<project>, "~" expanded
-	onError  func(error)
-	logger   *slog.Logger
-	maxOpen  int
-	children *sync.Mutex // serialises children.jsonl appends; shared with copies
+	project string
+	rawDir  string // the storage dir as given, for Copy
+	dir     string // <storage dir>/<project>, "~" expanded
+	onError func(error)
+	logger  *slog.Logger
+	maxOpen int
+	// streamItems records streamed items in stream_items.jsonl.
+	streamItems bool
+	children    *sync.Mutex // serialises children.jsonl appends; shared with copies
 
 	mu   sync.Mutex // guards logs, tick, open
 	logs map[string]*appLog
@@ -179,7 +181,7 @@ func (t *LocalTracker) Dir() string { return t.dir }
 // application.
 func (t *LocalTracker) Copy() *LocalTracker {
 	return &LocalTracker{project: t.project, rawDir: t.rawDir, dir: t.dir, onError: t.onError, logger: t.logger,
-		maxOpen: t.maxOpen, children: t.children, logs: make(map[string]*appLog)}
+		maxOpen: t.maxOpen, children: t.children, logs: make(map[string]*appLog), streamItems: t.streamItems}
 }
 
 // ForChild returns the tracker itself: one LocalTracker serves any number of
@@ -669,6 +671,9 @@ func (t *LocalTracker) PostStreamItem(ctx context.Context, e *burr.StreamItem) e
 	if e.Index == 0 {
 		t.firstItem(e)
 	}
+	if t.streamItems {
+		t.writeItem(e)
+	}
 	return nil
 }
 
@@ -688,6 +693,9 @@ func (t *LocalTracker) PostEndStream(ctx context.Context, e *burr.StreamEnd) err
 	if l := t.lock(e.AppID); l != nil {
 		l.buf = appendEndStream(l.buf[:0], e)
 		t.flush(l)
+	}
+	if t.streamItems {
+		t.writeStreamEnd(e)
 	}
 	return nil
 }

@@ -138,6 +138,9 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	app.Index.Touched() // sent, or known to the page
+	if app.Items != nil {
+		app.Items.Touched()
+	}
 
 	tick := time.NewTicker(s.poll)
 	defer tick.Stop()
@@ -159,13 +162,19 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				continue // not there yet, or briefly unreadable: try again
 			}
-			grew := reset || app.Offset != before
+			var itemsTouched []int
+			if app.Items != nil {
+				itemsTouched = app.Items.Touched()
+			}
+			grew := reset || app.Offset != before || len(itemsTouched) > 0
 			filesChanged := false
 			runs := app.ChildRuns
 			if grew || app.Graph == nil || app.Metadata == nil || childrenRunning(app) {
 				filesChanged = s.reloadFiles(app)
 			}
-			touched := app.Index.Touched()
+			touched := append(app.Index.Touched(), itemsTouched...)
+			slices.Sort(touched)
+			touched = slices.Compact(touched)
 			if filesChanged {
 				// The steps whose children changed are shown again.
 				touched = append(touched, changedParents(runs, app.ChildRuns)...)

@@ -331,6 +331,9 @@ type appPage struct {
 	Page         int         // from 1, newest first
 	Pages        int
 	OpenSeq      int // the step to show open, -1 for none
+	// Recorded are the recorded items of the streamed steps shown, by
+	// sequence id (tracking.WithStreamItems).
+	Recorded map[int]*store.Recorded
 }
 
 // newAppPage reads page number page of the steps of app.
@@ -356,6 +359,14 @@ func (s *Server) pageOf(app *store.App, seqs []int) (*appPage, error) {
 	steps := lg.Steps()
 	p.Steps = pickSteps(steps, seqs)
 	p.StepChildren = store.GroupChildren(app.Children, app.ChildRuns, p.Steps)
+	for _, st := range p.Steps {
+		if rec, err := s.store.Recorded(app, st.SequenceID); err == nil && rec != nil {
+			if p.Recorded == nil {
+				p.Recorded = map[int]*store.Recorded{}
+			}
+			p.Recorded[st.SequenceID] = rec
+		}
+	}
 	if cur, _, ok := idx.Current(); ok && p.Status == store.StatusInterrupted {
 		// The question is shown whichever page is shown.
 		if pending := pickSteps(steps, []int{cur}); len(pending) == 1 {

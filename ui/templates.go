@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"time"
 	"unicode/utf8"
+
+	"github.com/burrgo/burr/ui/internal/store"
 )
 
 // parseTemplates builds one template set per page: the layout, the
@@ -25,6 +27,7 @@ func parseTemplates() map[string]*template.Template {
 		"appURL":     appURL,
 		"add":        func(a, b int) int { return a + b },
 		"short":      shortJSON,
+		"recorded":   newRecordedView,
 		"isShort":    func(raw json.RawMessage) bool { return len(raw) <= maxShort },
 		"sub":        func(a, b int) int { return a - b },
 	}).ParseFS(assets, "templates/layout.html", "templates/fragments.html"))
@@ -172,4 +175,20 @@ func shortJSON(raw json.RawMessage) string {
 		cut--
 	}
 	return string(b[:cut]) + "…"
+}
+
+// recordedView is a stream's recorded items with its rate.
+type recordedView struct {
+	Rec  *store.Recorded
+	Rate float64 // items per second since the stream began, 0 when unknown
+}
+
+func newRecordedView(rec *store.Recorded, stream *store.Stream) recordedView {
+	v := recordedView{Rec: rec}
+	var start time.Time
+	if stream != nil && stream.HasInit {
+		start = stream.Init
+	}
+	v.Rate = rec.ItemsPerSecond(start)
+	return v
 }

@@ -138,7 +138,7 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return fail(err)
 	}
 	defer db.Close()
-	tracker, err := tracking.NewLocal(demoProject, tracking.WithStorageDir(root))
+	tracker, err := tracking.NewLocal(demoProject, tracking.WithStorageDir(root), tracking.WithStreamItems())
 	if err != nil {
 		return fail(err)
 	}

@@ -7,6 +7,9 @@ const (
 	GraphFile    = "graph.json"     // the application's graph (ApplicationModel)
 	MetadataFile = "metadata.json"  // partition key and parent pointers (ApplicationMetadataModel)
 	ChildrenFile = "children.jsonl" // one line per forked or spawned child (ChildApplicationModel)
+	// StreamItemsFile holds the items of streamed steps and how each
+	// stream ended, when the tracker records them (not a file of Burr's).
+	StreamItemsFile = "stream_items.jsonl"
 )
 
 // Kind is the "type" of a line or of a JSON object of the format.
@@ -22,6 +25,12 @@ const (
 	BeginStream     Kind = "begin_stream"      // InitializeStreamModel
 	FirstItemStream Kind = "first_item_stream" // FirstItemStreamModel
 	EndStream       Kind = "end_stream"        // EndStreamModel
+)
+
+// The kinds of the lines of stream_items.jsonl, which Burr does not write.
+const (
+	StreamItem      Kind = "stream_item" // one streamed item
+	StreamEndRecord Kind = "stream_end"  // how a stream ended
 )
 
 // The kinds of the lines of children.jsonl and of the objects of graph.json

@@ -275,8 +275,10 @@ type App struct {
 	// ChildRuns are the spawned children as their own files tell (at most
 	// maxChildRuns of them), in the order of Children.
 	ChildRuns []ChildRun
-	Index     *Index   // the complete lines of log.jsonl
-	Problems  []string // files that could not be read or parsed
+	Index     *Index // the complete lines of log.jsonl
+	// Items locates the lines of stream_items.jsonl; nil without one.
+	Items    *ItemIndex
+	Problems []string // files that could not be read or parsed
 	// Offset is the length of the log indexed: complete lines only.
 	Offset  int64
 	Tail    []byte      // what follows the last newline of log.jsonl, when not over MaxLine
@@ -367,6 +369,9 @@ func (s *Store) App(project, id string) (*App, error) {
 		Children: files.Children, ChildRuns: files.ChildRuns, Problems: files.Problems}
 	if err := s.scanLog(root, app); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		app.Problems = append(app.Problems, trackfile.LogFile+": "+err.Error())
+	}
+	if _, err := scanItems(root, app); err != nil {
+		app.Problems = append(app.Problems, trackfile.StreamItemsFile+": "+err.Error())
 	}
 	return app, nil
 }
@@ -483,5 +488,9 @@ func (s *Store) Refresh(app *App) (reset bool, err error) {
 		}
 		reset = true
 	}
-	return reset, s.scanLog(root, app)
+	if err := s.scanLog(root, app); err != nil {
+		return reset, err
+	}
+	_, err = scanItems(root, app)
+	return reset, err
 }
