@@ -42,7 +42,10 @@
 // refuses are dropped. Every such failure is reported once, through the
 // [WithErrorHandler] callback, one slog line and [Tracker.Err], and the
 // hooks always return nil: tracking never fails a run. [Tracker.Close]
-// writes what is queued, waiting at most [WithCloseTimeout].
+// writes what is queued, waiting at most [WithCloseTimeout]. A batch whose
+// connection broke after the server committed it, before the answer came
+// back, is written twice: the store may then hold a batch of lines twice,
+// which a reader sees as repeated log lines.
 package pgtrack
 
 import (
@@ -442,5 +445,11 @@ var (
 // (a line it cannot store), as opposed to the connection failing.
 func isServerError(err error) bool {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code[:2] != "08" && pe.Code[:2] != "57" && pe.Code[:2] != "53"
+	if !errors.As(err, &pe) || len(pe.Code) < 2 {
+		return false
+	}
+	// Connection exceptions, operator intervention (a shutdown, a
+	// terminated backend) and insufficient resources pass: retried.
+	class := pe.Code[:2]
+	return class != "08" && class != "57" && class != "53"
 }
