@@ -29,7 +29,7 @@ func Export(ctx context.Context, pool *pgxpool.Pool, table, project, app, dir st
 	if !projectName.MatchString(project) {
 		return 0, fmt.Errorf("pgtrack: invalid project name %q", project)
 	}
-	query := fmt.Sprintf(`SELECT app_id, kind, data FROM %s WHERE project = $1 AND ($2 = '' OR app_id = $2) ORDER BY app_id, line`, quoted(table))
+	query := fmt.Sprintf(`SELECT app_id, kind, data FROM %s WHERE project = $1 AND ($2 = '' OR app_id = $2) ORDER BY app_id, CASE WHEN kind = 'log' THEN sequence_id ELSE 0 END, line`, quoted(table))
 	rows, err := pool.Query(ctx, query, project, app)
 	if err != nil {
 		return 0, fmt.Errorf("pgtrack: reading project %q from table %q: %w", project, table, err)

@@ -473,3 +473,41 @@ func TestMirror(t *testing.T) {
 	}
 	compareTrees(t, filepath.Join(fileDir, "fleet"), filepath.Join(mirrorDir, "fleet"))
 }
+
+// Two servers answer successive steps of one application, and the second
+// one's tracker writes first: the export still has the steps in order.
+func TestExportOrdersStepsOfSeveralWriters(t *testing.T) {
+	ctx := context.Background()
+	pool, table := newPool(t)
+	first, second := newTracker(t, pool, table), newTracker(t, pool, table)
+	act := burr.ResultAction("answer")
+	step := func(tr *pgtrack.Tracker, seq int) {
+		t.Helper()
+		ac := burr.AppContext{StepRef: burr.AppRef{AppID: "chat-1"}.At(seq), Action: act}
+		now := time.Date(2026, 1, 2, 3, 4, 5, seq*1000, time.UTC)
+		tr.PreRunStep(ctx, &burr.StepStart{AppContext: ac, Time: now})
+		tr.PostRunStep(ctx, &burr.StepEnd{AppContext: ac, State: burr.State{}.Set("n", seq), Result: burr.Result{}, Time: now})
+		if err := tr.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step(second, 2)
+	step(first, 0)
+	step(first, 1)
+	dir := t.TempDir()
+	if _, err := pgtrack.Export(ctx, pool, table, "fleet", "chat-1", dir); err != nil {
+		t.Fatal(err)
+	}
+	log, err := os.ReadFile(filepath.Join(dir, "fleet", "chat-1", tracking.LogFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seqRE := regexp.MustCompile(`"sequence_id":(\d+)\}`)
+	var got string
+	for _, m := range seqRE.FindAllSubmatch(log, -1) {
+		got += string(m[1])
+	}
+	if got != "001122" {
+		t.Errorf("sequence ids in the exported log: %s, want 001122\n%s", got, log)
+	}
+}

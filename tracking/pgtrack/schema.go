@@ -51,9 +51,11 @@ func Initialize(ctx context.Context, pool *pgxpool.Pool, table string) error {
     app_id TEXT NOT NULL,
     partition_key TEXT NOT NULL DEFAULT '',
     kind TEXT NOT NULL CHECK (kind IN ('log', 'children', 'graph', 'metadata')),
+    sequence_id INTEGER NOT NULL DEFAULT -1,
     data BYTEA NOT NULL,
     written_at TIMESTAMPTZ NOT NULL DEFAULT now()
 )`, t),
+		fmt.Sprintf(`ALTER TABLE %s ADD COLUMN IF NOT EXISTS sequence_id INTEGER NOT NULL DEFAULT -1`, t),
 		fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON %s (project, app_id, line)`, quoted(table+"_app_index"), t),
 		// graph.json and metadata.json are written once per application,
 		// as the file tracker writes them unless they exist.
@@ -81,8 +83,8 @@ func Initialize(ctx context.Context, pool *pgxpool.Pool, table string) error {
 // that the identity column numbers them as they were queued. A second
 // graph or metadata row for an application is skipped.
 func insertSQL(table string) string {
-	return fmt.Sprintf(`INSERT INTO %s (project, app_id, partition_key, kind, data)
-SELECT $1, u.a, u.p, u.k, u.d FROM unnest($2::text[], $3::text[], $4::text[], $5::bytea[]) WITH ORDINALITY AS u(a, p, k, d, n)
+	return fmt.Sprintf(`INSERT INTO %s (project, app_id, partition_key, kind, sequence_id, data)
+SELECT $1, u.a, u.p, u.k, u.s, u.d FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::bytea[]) WITH ORDINALITY AS u(a, p, k, s, d, n)
 ORDER BY u.n
 ON CONFLICT DO NOTHING`, quoted(table))
 }

@@ -11,6 +11,8 @@
 //	app_id         TEXT
 //	partition_key  TEXT ('' for none)
 //	kind           TEXT: log, children, graph or metadata (the file)
+//	sequence_id    INTEGER: the step the line belongs to (-1 for graph
+//	               and metadata; the parent's step for a children line)
 //	data           BYTEA: the line (or the whole graph.json and
 //	               metadata.json) exactly as tracking.LocalTracker writes it
 //	written_at     TIMESTAMPTZ
@@ -18,8 +20,11 @@
 // The line numbers increase within every application in the order the
 // tracker wrote its lines (they are numbered by one sequence for the whole
 // table, so they are not dense). An application's files are its rows of
-// each kind in line order, concatenated: "burr export" writes them back as
-// files, byte for byte what the file tracker would have written. A
+// each kind in line order, concatenated (log lines by sequence id first:
+// when one conversation's turns are answered by several servers, the
+// tracker of one may write its lines after the next server wrote the
+// next turn's): "burr export" writes them back as files, byte for byte
+// what the file tracker would have written. A
 // children line belongs to the parent application. graph and metadata rows
 // are written once per application, as the file tracker writes those files
 // once.
@@ -108,6 +113,7 @@ type Tracker struct {
 // row is one queued line, or (flush != nil) a marker that Flush waits for.
 type row struct {
 	appID, partitionKey, kind string
+	seq                       int // the step's sequence id; -1 for graph and metadata
 	data                      []byte
 	flush                     chan struct{}
 }
@@ -297,8 +303,9 @@ func (t *Tracker) Close() error {
 // enqueue queues a copy of data (a line the caller encoded into a scratch
 // buffer) unless the tracker is closed, dropping it when the queue is
 // full unless WithBlockWhenFull was given.
-func (t *Tracker) enqueue(appID, pk, kind string, data []byte) {
-	r := row{appID: appID, partitionKey: pk, kind: kind, data: append([]byte(nil), data...)}
+func (t *Tracker) enqueue(ref burr.StepRef, kind string, data []byte) {
+	appID := ref.AppID
+	r := row{appID: appID, partitionKey: ref.PartitionKey, kind: kind, seq: ref.SequenceID, data: append([]byte(nil), data...)}
 	t.closeMu.RLock()
 	if t.closed {
 		t.closeMu.RUnlock()
@@ -330,14 +337,15 @@ func (t *Tracker) enqueue(appID, pk, kind string, data []byte) {
 
 // encode runs fn on a scratch buffer, rewrites floats in pydantic's style as
 // the file tracker does, queues the result and reports a placeholder value.
-func (t *Tracker) encode(appID, pk, kind string, fn func(buf []byte, bad *error) []byte) {
+func (t *Tracker) encode(ref burr.StepRef, kind string, fn func(buf []byte, bad *error) []byte) {
+	appID := ref.AppID
 	bp := t.bufs.Get().(*[]byte)
 	var bad error
 	buf := fn((*bp)[:0], &bad)
 	if kind == KindLog || kind == KindChildren {
 		buf = jsonx.ToPydantic(buf)
 	}
-	t.enqueue(appID, pk, kind, buf)
+	t.enqueue(ref, kind, buf)
 	if cap(buf) <= 1<<20 {
 		*bp = buf
 		t.bufs.Put(bp)
@@ -351,16 +359,17 @@ func (t *Tracker) encode(appID, pk, kind string, fn func(buf []byte, bad *error)
 // the application has none yet) and the line of the fork parent's and the
 // spawning parent's children.jsonl.
 func (t *Tracker) PostApplicationCreate(ctx context.Context, e *burr.ApplicationCreated) error {
-	t.enqueue(e.AppID, e.PartitionKey, KindGraph, lines.GraphJSON(e.Graph, e.Entrypoint))
-	t.enqueue(e.AppID, e.PartitionKey, KindMetadata, lines.MetadataJSON(e.PartitionKey, e.Parent, e.SpawningParent))
+	app := e.At(-1)
+	t.enqueue(app, KindGraph, lines.GraphJSON(e.Graph, e.Entrypoint))
+	t.enqueue(app, KindMetadata, lines.MetadataJSON(e.PartitionKey, e.Parent, e.SpawningParent))
 	now := time.Now()
 	if p := e.Parent; p != nil {
-		t.encode(p.AppID, p.PartitionKey, KindChildren, func(b []byte, _ *error) []byte {
+		t.encode(*p, KindChildren, func(b []byte, _ *error) []byte {
 			return lines.AppendChildLine(b, e.AppID, now, lines.EventFork, p.SequenceID)
 		})
 	}
 	if p := e.SpawningParent; p != nil {
-		t.encode(p.AppID, p.PartitionKey, KindChildren, func(b []byte, _ *error) []byte {
+		t.encode(*p, KindChildren, func(b []byte, _ *error) []byte {
 			return lines.AppendChildLine(b, e.AppID, now, lines.EventSpawnStart, p.SequenceID)
 		})
 	}
@@ -369,39 +378,39 @@ func (t *Tracker) PostApplicationCreate(ctx context.Context, e *burr.Application
 
 // PreRunStep queues a begin_entry line.
 func (t *Tracker) PreRunStep(ctx context.Context, e *burr.StepStart) error {
-	t.encode(e.AppID, e.PartitionKey, KindLog, func(b []byte, bad *error) []byte { return lines.AppendBeginEntry(b, e, bad) })
+	t.encode(e.StepRef, KindLog, func(b []byte, bad *error) []byte { return lines.AppendBeginEntry(b, e, bad) })
 	return nil
 }
 
 // PostRunStep queues an end_entry line.
 func (t *Tracker) PostRunStep(ctx context.Context, e *burr.StepEnd) error {
-	t.encode(e.AppID, e.PartitionKey, KindLog, func(b []byte, bad *error) []byte { return lines.AppendEndEntry(b, e, bad) })
+	t.encode(e.StepRef, KindLog, func(b []byte, bad *error) []byte { return lines.AppendEndEntry(b, e, bad) })
 	return nil
 }
 
 // PreStartSpan queues a begin_span line.
 func (t *Tracker) PreStartSpan(ctx context.Context, s *burr.Span) error {
-	t.encode(s.AppID, s.PartitionKey, KindLog, func(b []byte, _ *error) []byte { return lines.AppendBeginSpan(b, s) })
+	t.encode(s.StepRef, KindLog, func(b []byte, _ *error) []byte { return lines.AppendBeginSpan(b, s) })
 	return nil
 }
 
 // PostEndSpan queues an end_span line.
 func (t *Tracker) PostEndSpan(ctx context.Context, s *burr.Span) error {
-	t.encode(s.AppID, s.PartitionKey, KindLog, func(b []byte, _ *error) []byte { return lines.AppendEndSpan(b, s) })
+	t.encode(s.StepRef, KindLog, func(b []byte, _ *error) []byte { return lines.AppendEndSpan(b, s) })
 	return nil
 }
 
 // DoLogAttributes queues one attribute line per attribute, as one row.
 func (t *Tracker) DoLogAttributes(ctx context.Context, a *burr.Attributes) error {
 	if len(a.Attributes) > 0 {
-		t.encode(a.AppID, a.PartitionKey, KindLog, func(b []byte, bad *error) []byte { return lines.AppendAttributes(b, a, bad) })
+		t.encode(a.StepRef, KindLog, func(b []byte, bad *error) []byte { return lines.AppendAttributes(b, a, bad) })
 	}
 	return nil
 }
 
 // PreStartStream queues a begin_stream line.
 func (t *Tracker) PreStartStream(ctx context.Context, e *burr.StreamStart) error {
-	t.encode(e.AppID, e.PartitionKey, KindLog, func(b []byte, _ *error) []byte { return lines.AppendBeginStream(b, e) })
+	t.encode(e.StepRef, KindLog, func(b []byte, _ *error) []byte { return lines.AppendBeginStream(b, e) })
 	return nil
 }
 
@@ -415,7 +424,7 @@ func (t *Tracker) PostStreamItem(ctx context.Context, e *burr.StreamItem) error 
 	if first.IsZero() {
 		first = time.Now()
 	}
-	t.encode(e.AppID, e.PartitionKey, KindLog, func(b []byte, _ *error) []byte {
+	t.encode(e.StepRef, KindLog, func(b []byte, _ *error) []byte {
 		return lines.AppendFirstItemStream(b, e.SequenceID, first)
 	})
 	return nil
@@ -423,7 +432,7 @@ func (t *Tracker) PostStreamItem(ctx context.Context, e *burr.StreamItem) error 
 
 // PostEndStream queues an end_stream line.
 func (t *Tracker) PostEndStream(ctx context.Context, e *burr.StreamEnd) error {
-	t.encode(e.AppID, e.PartitionKey, KindLog, func(b []byte, _ *error) []byte { return lines.AppendEndStream(b, e) })
+	t.encode(e.StepRef, KindLog, func(b []byte, _ *error) []byte { return lines.AppendEndStream(b, e) })
 	return nil
 }
 

@@ -75,10 +75,12 @@ func (t *Tracker) writeBatch(batch []row, deadline time.Time) {
 		}
 	}()
 	var apps, pks, kinds []string
+	var seqs []int32
 	var data [][]byte
 	for _, r := range batch {
 		if r.flush == nil {
 			apps, pks, kinds, data = append(apps, r.appID), append(pks, r.partitionKey), append(kinds, r.kind), append(data, r.data)
+			seqs = append(seqs, int32(r.seq))
 		}
 	}
 	if len(data) == 0 {
@@ -87,7 +89,7 @@ func (t *Tracker) writeBatch(batch []row, deadline time.Time) {
 	pause := 50 * time.Millisecond
 	failed := false
 	for {
-		err := t.exec(apps, pks, kinds, data, deadline)
+		err := t.exec(apps, pks, kinds, seqs, data, deadline)
 		if err == nil {
 			if failed {
 				t.logger.Info("burr tracking: writing to the database again", "project", t.project, "table", t.table)
@@ -95,7 +97,7 @@ func (t *Tracker) writeBatch(batch []row, deadline time.Time) {
 			return
 		}
 		if isServerError(err) {
-			t.oneByOne(apps, pks, kinds, data, deadline)
+			t.oneByOne(apps, pks, kinds, seqs, data, deadline)
 			return
 		}
 		failed = true
@@ -123,9 +125,9 @@ func (t *Tracker) writeBatch(batch []row, deadline time.Time) {
 
 // oneByOne writes the lines one statement each, after the server refused
 // their batch, dropping those it refuses.
-func (t *Tracker) oneByOne(apps, pks, kinds []string, data [][]byte, deadline time.Time) {
+func (t *Tracker) oneByOne(apps, pks, kinds []string, seqs []int32, data [][]byte, deadline time.Time) {
 	for i := range data {
-		err := t.exec(apps[i:i+1], pks[i:i+1], kinds[i:i+1], data[i:i+1], deadline)
+		err := t.exec(apps[i:i+1], pks[i:i+1], kinds[i:i+1], seqs[i:i+1], data[i:i+1], deadline)
 		if err != nil {
 			t.dropped.Add(1)
 			t.report("the database refused a line", fmt.Errorf("pgtrack: a %s line of app %q (table %q) was refused: %w", kinds[i], apps[i], t.table, err))
@@ -133,12 +135,12 @@ func (t *Tracker) oneByOne(apps, pks, kinds []string, data [][]byte, deadline ti
 	}
 }
 
-func (t *Tracker) exec(apps, pks, kinds []string, data [][]byte, deadline time.Time) error {
+func (t *Tracker) exec(apps, pks, kinds []string, seqs []int32, data [][]byte, deadline time.Time) error {
 	ctx, cancel := context.WithTimeout(context.Background(), statementTimeout)
 	if !deadline.IsZero() {
 		ctx, cancel = context.WithDeadline(context.Background(), deadline)
 	}
 	defer cancel()
-	_, err := t.pool.Exec(ctx, t.insert, t.project, apps, pks, kinds, data)
+	_, err := t.pool.Exec(ctx, t.insert, t.project, apps, pks, kinds, seqs, data)
 	return err
 }
