@@ -2,9 +2,11 @@ package ui
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/burrgo/burr/burrtest"
 	"github.com/burrgo/burr/ui/internal/fixture"
 
 	"github.com/chromedp/chromedp"
@@ -73,4 +75,44 @@ func TestBrowserStepDiff(t *testing.T) {
 		t.Fatal(err)
 	}
 	screenshot(t, ctx, "step-diff")
+}
+
+// Every ended step shows the command that writes it as a test case; the
+// command names the step the page shows.
+func TestBrowserReplayAsTest(t *testing.T) {
+	dir := t.TempDir()
+	fixture.WriteRun(t, dir, "p", "chat", "", "", chatLines()...)
+	url := serve(t, dir)
+	ctx := browser(t)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(url+"/projects/p/apps/chat"),
+		chromedp.WaitVisible(chromedp.CSS("#step-1")),
+		chromedp.Click(chromedp.CSS("#step-1 > summary")),
+		chromedp.Click(chromedp.CSS("#step-1 details.test-case > summary")),
+		chromedp.WaitVisible(chromedp.CSS("#step-1 details.test-case pre.cmd")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#step-1 details.test-case pre.cmd")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := strings.Fields(cmd)
+	flag := func(name string) string {
+		for i, a := range args {
+			if a == name && i+1 < len(args) {
+				return strings.Trim(args[i+1], "'")
+			}
+		}
+		return ""
+	}
+	if args[0] != "burr" || args[1] != "test-case" || flag("--dir") != dir || flag("--project") != "p" || flag("--app") != "chat" || flag("--sequence") != "1" {
+		t.Fatalf("command %q", cmd)
+	}
+	c, err := burrtest.FromLog(filepath.Join(flag("--dir"), flag("--project"), flag("--app"), "log.jsonl"), 1)
+	if err != nil || c.Action != "chat" || !strings.Contains(string(c.ExpectedState), "hello there") {
+		t.Errorf("the command's step: %+v, %v", c, err)
+	}
+	screenshot(t, ctx, "replay-as-test")
 }

@@ -334,6 +334,7 @@ type appPage struct {
 	// Recorded are the recorded items of the streamed steps shown, by
 	// sequence id (tracking.WithStreamItems).
 	Recorded map[int]*store.Recorded
+	Dir      string // the tracking directory, for the commands shown
 }
 
 // newAppPage reads page number page of the steps of app.
@@ -350,7 +351,7 @@ func (s *Server) newAppPage(app *store.App, page int) (*appPage, error) {
 // pageOf reads the steps seqs of app, newest first, into a page.
 func (s *Server) pageOf(app *store.App, seqs []int) (*appPage, error) {
 	idx := app.Index
-	p := &appPage{App: app, Status: idx.Status(), NumSteps: idx.NumSteps(), Page: 1, Pages: 1, OpenSeq: -1}
+	p := &appPage{App: app, Status: idx.Status(), NumSteps: idx.NumSteps(), Page: 1, Pages: 1, OpenSeq: -1, Dir: s.store.Dir()}
 	_, p.LastAction, _ = idx.Current()
 	lg, err := s.store.Steps(app, seqs)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -27,6 +28,7 @@ func parseTemplates() map[string]*template.Template {
 		"appURL":     appURL,
 		"add":        func(a, b int) int { return a + b },
 		"short":      shortJSON,
+		"shq":        shellQuote,
 		"recorded":   newRecordedView,
 		"isShort":    func(raw json.RawMessage) bool { return len(raw) <= maxShort },
 		"sub":        func(a, b int) int { return a - b },
@@ -191,4 +193,12 @@ func newRecordedView(rec *store.Recorded, stream *store.Stream) recordedView {
 	}
 	v.Rate = rec.ItemsPerSecond(start)
 	return v
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@%+=,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

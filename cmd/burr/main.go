@@ -6,6 +6,7 @@
 //	burr ui                browse tracked runs in a web browser
 //	burr graph             print the demo's graph (DOT or Mermaid)
 //	burr export            write runs tracked in PostgreSQL as Burr's files
+//	burr test-case create  turn a tracked step into a test case (package burrtest)
 //	burr version           print the version
 //
 // Every command takes -h for its help.
@@ -35,6 +36,7 @@ Commands:
   ui        serve the tracking web UI
   graph     print the demo chatbot's graph as Graphviz DOT or Mermaid
   export    write runs tracked in PostgreSQL as Burr's tracking files
+  test-case turn a tracked step into a test case of its action (burrtest)
   version   print the version
   help      show this help, or "burr help <command>" for a command's
 
@@ -88,6 +90,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runExport(ctx, rest, stdout, stderr)
 	case "version":
 		return runVersion(rest, stdout, stderr)
+	case "test-case":
+		return runTestCase(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 && rest[0] != "help" {
 			return run(ctx, []string{rest[0], "-h"}, stdin, stdout, stderr, interrupts)
