@@ -37,9 +37,14 @@ var assets embed.FS
 //	/projects/{project}                     the applications of a project
 //	/projects/{project}/apps/{app}          one application: steps, spans, graph, links;
 //	                                        25 steps a page, newest first (?page=N, ?step=N)
-//	/projects/{project}/apps/{app}/events   Server-Sent Events with the new log lines
+//	/projects/{project}/apps/{app}/events   Server-Sent Events with what changed
+//	/projects/{project}/annotations         the project's annotations; .../export?format=json|csv
+//	POST /projects/{project}/apps/{app}/annotations   annotate a step (good or bad, note, tags)
 //
-// The server only reads the directory, and only inside it: ids taken from
+// The server only reads the directory, but for annotations, which it
+// appends to <project>/annotations.jsonl in the form of Burr's tracking
+// server (from the UI's own pages only: a POST another site sends through
+// the visitor's browser is refused), and only inside it: ids taken from
 // URLs are checked with the tracker's rule (no separators, not "." or "..")
 // and every file is opened through an os.Root. Files are read at each
 // request, so runs that start after the server appear without a restart.
@@ -109,6 +114,9 @@ func NewServer(dir string, opts ...Option) *Server {
 	s.mux.HandleFunc("GET /projects/{project}", s.handleApps)
 	s.mux.HandleFunc("GET /projects/{project}/apps/{app}", s.handleApp)
 	s.mux.HandleFunc("GET /projects/{project}/apps/{app}/events", s.handleEvents)
+	s.mux.HandleFunc("POST /projects/{project}/apps/{app}/annotations", s.handleAnnotate)
+	s.mux.HandleFunc("GET /projects/{project}/annotations", s.handleAnnotations)
+	s.mux.HandleFunc("GET /projects/{project}/annotations/export", s.handleAnnotationsExport)
 	s.mux.HandleFunc("/", s.handleNotFound)
 	return s
 }
@@ -335,6 +343,8 @@ type appPage struct {
 	// sequence id (tracking.WithStreamItems).
 	Recorded map[int]*store.Recorded
 	Dir      string // the tracking directory, for the commands shown
+	// Annotations are the annotations of the steps shown, by sequence id.
+	Annotations map[int][]store.Annotation
 }
 
 // newAppPage reads page number page of the steps of app.
@@ -360,6 +370,16 @@ func (s *Server) pageOf(app *store.App, seqs []int) (*appPage, error) {
 	steps := lg.Steps()
 	p.Steps = pickSteps(steps, seqs)
 	p.StepChildren = store.GroupChildren(app.Children, app.ChildRuns, p.Steps)
+	if anns, _, err := s.store.Annotations(app.Project); err == nil {
+		for _, a := range anns {
+			if a.AppID == app.ID {
+				if p.Annotations == nil {
+					p.Annotations = map[int][]store.Annotation{}
+				}
+				p.Annotations[a.StepSequenceID] = append(p.Annotations[a.StepSequenceID], a)
+			}
+		}
+	}
 	for _, st := range p.Steps {
 		if rec, err := s.store.Recorded(app, st.SequenceID); err == nil && rec != nil {
 			if p.Recorded == nil {

@@ -29,12 +29,15 @@ func parseTemplates() map[string]*template.Template {
 		"add":        func(a, b int) int { return a + b },
 		"short":      shortJSON,
 		"shq":        shellQuote,
-		"recorded":   newRecordedView,
-		"isShort":    func(raw json.RawMessage) bool { return len(raw) <= maxShort },
-		"sub":        func(a, b int) int { return a - b },
+		"annotateView": func(p *appPage, st *store.Step) annotateView {
+			return annotateView{Page: p, Step: st, Annotations: p.Annotations[st.SequenceID]}
+		},
+		"recorded": newRecordedView,
+		"isShort":  func(raw json.RawMessage) bool { return len(raw) <= maxShort },
+		"sub":      func(a, b int) int { return a - b },
 	}).ParseFS(assets, "templates/layout.html", "templates/fragments.html"))
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"projects", "apps", "app", "error"} {
+	for _, name := range []string{"projects", "apps", "app", "error", "annotations"} {
 		t := template.Must(base.Clone())
 		pages[name] = template.Must(t.ParseFS(assets, "templates/"+name+".html"))
 	}
@@ -201,4 +204,11 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// annotateView is a step with its annotations, for the "annotate" fragment.
+type annotateView struct {
+	Page        *appPage
+	Step        *store.Step
+	Annotations []store.Annotation
 }

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/burrgo/burr/internal/trackfile"
@@ -42,7 +43,8 @@ func ValidID(id string) bool {
 // cannot lead a request outside. Files are read at each call; a Store is
 // safe for concurrent use.
 type Store struct {
-	dir string
+	dir   string
+	annMu sync.Mutex // serializes Annotate
 }
 
 // New returns a Store for the tracking directory dir, which need not
