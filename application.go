@@ -359,18 +359,9 @@ func (app *Application) stepNext(ctx context.Context, in Inputs) (StepResult, er
 // write checks, merge, persistence and commit.
 func (app *Application) runStep(ctx context.Context, i int, given Inputs) (Result, error) {
 	a := app.graph.actions[i]
-	in, err := a.inputsFor(given)
+	in, before, seq, err := app.openStep(ctx, a, given)
 	if err != nil {
 		return nil, err
-	}
-	before, seq := app.nextStepState()
-	if seq < 0 {
-		return nil, app.sequenceOverflow(a)
-	}
-	if app.claimer != nil {
-		if err := app.claim(ctx, seq, a); err != nil {
-			return nil, err
-		}
 	}
 	sc := &stepContext{Context: ctx, app: app, seq: seq, action: a, attempt: 1}
 	app.takeRouted(sc, i)
@@ -393,6 +384,26 @@ func (app *Application) runStep(ctx context.Context, i int, given Inputs) (Resul
 		err = context.Cause(ctx)
 	}
 	return app.finishStep(ctx, sc, i, before, after, r, err, start)
+}
+
+// openStep is what every step, streamed or not, does before its step
+// context exists: it picks the action's inputs from those given, takes the
+// next sequence id (refusing one past the largest) and, with claims on,
+// claims that id. Nothing of the step has happened when it fails: no hook
+// has run and no sequence id is spent.
+func (app *Application) openStep(ctx context.Context, a *Action, given Inputs) (in Inputs, before State, seq int, err error) {
+	if in, err = a.inputsFor(given); err != nil {
+		return nil, State{}, 0, err
+	}
+	if before, seq = app.nextStepState(); seq < 0 {
+		return nil, State{}, 0, app.sequenceOverflow(a)
+	}
+	if app.claimer != nil {
+		if err = app.claim(ctx, seq, a); err != nil {
+			return nil, State{}, 0, err
+		}
+	}
+	return in, before, seq, nil
 }
 
 // takeRouted hands the failure an error transition routed to the action at

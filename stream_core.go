@@ -483,18 +483,9 @@ func (app *Application) startStream(ctx context.Context, i int, given Inputs, m 
 		}
 		return passThrough(a, r, app.State(), err), nil
 	}
-	in, err := a.inputsFor(given)
+	in, before, seq, err := app.openStep(ctx, a, given)
 	if err != nil {
 		return nil, err
-	}
-	before, seq := app.nextStepState()
-	if seq < 0 {
-		return nil, app.sequenceOverflow(a)
-	}
-	if app.claimer != nil {
-		if err := app.claim(ctx, seq, a); err != nil {
-			return nil, err
-		}
 	}
 	actx, cancel := context.WithCancelCause(ctx)
 	s := &streamCore{app: app, action: a, idx: i, cancel: cancel, parent: ctx, before: before, in: in,
