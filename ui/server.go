@@ -73,6 +73,7 @@ type Server struct {
 	// is the value of the session cookie. See WithToken.
 	tokenHash []byte
 	session   string
+	prices    map[string]Price // see WithPrices
 }
 
 // Option configures a Server.
@@ -345,7 +346,13 @@ type appPage struct {
 	Dir      string // the tracking directory, for the commands shown
 	// Annotations are the annotations of the steps shown, by sequence id.
 	Annotations map[int][]store.Annotation
+	// Usage is the tokens and cost of the whole application.
+	Usage  usageView
+	server *Server
 }
+
+// StepUsage is the tokens and cost of one step.
+func (p *appPage) StepUsage(st *store.Step) usageView { return p.server.usageOf(st.Usage()) }
 
 // newAppPage reads page number page of the steps of app.
 func (s *Server) newAppPage(app *store.App, page int) (*appPage, error) {
@@ -361,7 +368,8 @@ func (s *Server) newAppPage(app *store.App, page int) (*appPage, error) {
 // pageOf reads the steps seqs of app, newest first, into a page.
 func (s *Server) pageOf(app *store.App, seqs []int) (*appPage, error) {
 	idx := app.Index
-	p := &appPage{App: app, Status: idx.Status(), NumSteps: idx.NumSteps(), Page: 1, Pages: 1, OpenSeq: -1, Dir: s.store.Dir()}
+	p := &appPage{App: app, Status: idx.Status(), NumSteps: idx.NumSteps(), Page: 1, Pages: 1, OpenSeq: -1, Dir: s.store.Dir(), server: s}
+	p.Usage = s.usageOf(idx.Usage()...)
 	_, p.LastAction, _ = idx.Current()
 	lg, err := s.store.Steps(app, seqs)
 	if err != nil {

@@ -35,6 +35,7 @@ func parseTemplates() map[string]*template.Template {
 		"recorded": newRecordedView,
 		"isShort":  func(raw json.RawMessage) bool { return len(raw) <= maxShort },
 		"sub":      func(a, b int) int { return a - b },
+		"cost":     formatCost,
 	}).ParseFS(assets, "templates/layout.html", "templates/fragments.html"))
 	pages := map[string]*template.Template{}
 	for _, name := range []string{"projects", "apps", "app", "error", "annotations"} {

@@ -19,7 +19,7 @@ import (
 	"github.com/burrgo/burr/ui"
 )
 
-const uiUsage = `Usage: burr ui [--addr HOST:PORT] [--dir DIR | --postgres DSN [--table T]] [--token TOKEN | --behind-proxy] [--allow-remote]
+const uiUsage = `Usage: burr ui [--addr HOST:PORT] [--dir DIR | --postgres DSN [--table T]] [--token TOKEN | --behind-proxy] [--allow-remote] [--prices FILE]
 
 Serve the tracking web UI: projects, applications, steps, spans and the
 graph of every run tracked under DIR, with live updates of running
@@ -43,6 +43,11 @@ Flags:
   --allow-remote     answer requests for any host name (otherwise only
                      requests for localhost or a loopback address are
                      answered, unless --token or --behind-proxy is given)
+  --prices FILE      show what the tokens of each step and application cost:
+                     a JSON object from model name (matched exactly) to
+                     {"input": USD per 1M prompt tokens, "output": USD per
+                     1M completion tokens}; models without a price show
+                     their tokens only
   -h, --help         show this help
 `
 
@@ -59,6 +64,7 @@ func runUI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	behindProxy := fs.Bool("behind-proxy", false, "")
 	dsn := fs.String("postgres", "", "")
 	table := fs.String("table", pgtrack.DefaultTable, "")
+	pricesFile := fs.String("prices", "", "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, uiUsage)
@@ -71,6 +77,14 @@ func runUI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *dsn != "" && *dir != "" {
 		return usageError(stderr, "ui", "--dir and --postgres exclude each other: choose where the runs are")
+	}
+	var prices map[string]ui.Price
+	if *pricesFile != "" {
+		var err error
+		if prices, err = ui.ReadPrices(*pricesFile); err != nil {
+			fmt.Fprintf(stderr, "burr ui: --prices: %v\n", err)
+			return 2
+		}
 	}
 	storage, err := homedir.Dir(*dir, tracking.DefaultStorageDir)
 	if err != nil {
@@ -125,6 +139,9 @@ func runUI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *token != "" {
 		opts = append(opts, ui.WithToken(*token))
+	}
+	if prices != nil {
+		opts = append(opts, ui.WithPrices(prices))
 	}
 	handler := ui.NewServer(storage, opts...)
 	srv := &http.Server{

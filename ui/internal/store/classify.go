@@ -21,6 +21,10 @@ type lineInfo struct {
 	// interrupt reports an attribute "interrupt" of the action (not of a
 	// span): the question of a step ended by burr.Ask.
 	interrupt bool
+	// usage tells which usage attribute (usage.go) an attribute line
+	// holds, and value is its value, valid while the line is.
+	usage usageKey
+	value []byte
 }
 
 // classify reads the kind and step of a log line. It reports ok=false for
@@ -35,7 +39,7 @@ func classify(raw []byte) lineInfo {
 		return li
 	}
 	i = skipWS(raw, i+1)
-	var typ, seq, aseq, exc, action, key, span []byte
+	var typ, seq, aseq, exc, action, key, span, value []byte
 	for i < len(raw) && raw[i] != '}' {
 		if raw[i] != '"' {
 			return li
@@ -73,6 +77,8 @@ func classify(raw []byte) lineInfo {
 			key = v
 		case "span_id":
 			span = v
+		case "value":
+			value = v
 		}
 		i = skipWS(raw, vEnd)
 		if i < len(raw) && raw[i] == ',' {
@@ -107,6 +113,21 @@ func classify(raw []byte) lineInfo {
 	}
 	if li.kind == trackfile.Attribute {
 		li.interrupt = string(key) == `"interrupt"` && (len(span) == 0 || string(span) == "null" || string(span) == `""`)
+		if len(key) >= 2 && key[0] == '"' {
+			var k usageKey
+			if bytes.IndexByte(key, '\\') < 0 {
+				if bytes.HasPrefix(key, []byte(`"gen_ai.`)) { // no string made for other keys
+					k = usageKeyOf(string(key[1 : len(key)-1]))
+				}
+			} else {
+				var name string
+				_ = json.Unmarshal(key, &name)
+				k = usageKeyOf(name)
+			}
+			if k != usageNone {
+				li.usage, li.value = k, value
+			}
+		}
 	}
 	n, err := strconv.Atoi(string(id))
 	if err != nil {

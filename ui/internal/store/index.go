@@ -36,6 +36,7 @@ type stepRef struct {
 	hasEnd, failed bool
 	interrupt      bool // the step has an "interrupt" attribute
 	others         []lineRef
+	usage          *stepUsage // nil when the step logged no usage attribute
 }
 
 // Index locates the lines of each step of a log without holding them: the
@@ -58,6 +59,7 @@ type Index struct {
 	orphans map[int][]lineRef // lines of steps that have not begun
 	// orphanInterrupt marks the orphans that hold an "interrupt" attribute.
 	orphanInterrupt map[int]bool
+	orphanUsage     map[int]*stepUsage // usage attributes of orphans (usage.go)
 }
 
 // NewIndex returns an empty Index.
@@ -152,9 +154,10 @@ func (x *Index) add(off int64, raw []byte) {
 	case trackfile.BeginEntry:
 		st := x.steps[li.seq]
 		if st == nil {
-			st = &stepRef{others: x.orphans[li.seq], interrupt: x.orphanInterrupt[li.seq]}
+			st = &stepRef{others: x.orphans[li.seq], interrupt: x.orphanInterrupt[li.seq], usage: x.orphanUsage[li.seq]}
 			delete(x.orphans, li.seq)
 			delete(x.orphanInterrupt, li.seq)
+			delete(x.orphanUsage, li.seq)
 			x.steps[li.seq] = st
 			x.sorted = nil
 		}
@@ -169,6 +172,9 @@ func (x *Index) add(off int64, raw []byte) {
 		}
 		st.end, st.hasEnd, st.failed = ref, true, li.failed
 	default:
+		if li.usage != usageNone {
+			x.addUsage(li.seq, li.usage, li.value)
+		}
 		if st := x.steps[li.seq]; st != nil {
 			st.others = append(st.others, ref)
 			st.interrupt = st.interrupt || li.interrupt
@@ -237,6 +243,9 @@ func classifySlow(raw []byte) (lineInfo, string) {
 	case *trackfile.AttributeModel:
 		li.seq = m.ActionSequenceID
 		li.interrupt = m.Key == "interrupt" && (m.SpanID == nil || *m.SpanID == "")
+		if k := usageKeyOf(m.Key); k != usageNone {
+			li.usage, li.value = k, m.Value
+		}
 	case *trackfile.InitializeStreamModel:
 		li.seq = m.ActionSequenceID
 	case *trackfile.FirstItemStreamModel:
