@@ -144,14 +144,24 @@ func (app *Application) takeAnswer(sc *stepContext, i int) {
 // interruptOf returns the interrupt err holds, if the step it ended should
 // be kept as interrupted.
 func interruptOf(err error) *Interrupt {
-	if err == nil {
-		// Before the declaration: &ie escapes through errors.As, and a
-		// successful step must not pay an allocation for it.
-		return nil
-	}
-	var ie *Interrupt
-	if errors.As(err, &ie) {
-		return ie
+	// errors.As would do, but its target escapes: every failed or closed
+	// step would pay an allocation to learn it was not interrupted.
+	for err != nil {
+		switch x := err.(type) {
+		case *Interrupt:
+			return x
+		case interface{ Unwrap() error }:
+			err = x.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, e := range x.Unwrap() {
+				if ie := interruptOf(e); ie != nil {
+					return ie
+				}
+			}
+			return nil
+		default:
+			return nil
+		}
 	}
 	return nil
 }
