@@ -28,7 +28,8 @@ func newBenchTracker(b *testing.B) *tracking.LocalTracker {
 
 // BenchmarkW1Tracker is W1 with the local tracker on, writing to a temporary
 // directory: two log.jsonl lines (begin_entry, end_entry with the state) per
-// step, each one write call.
+// step, gathered in the tracker's buffer and written with one write call per
+// 64 KiB and at the end of the run.
 func BenchmarkW1Tracker(b *testing.B) {
 	tr := newBenchTracker(b)
 	benchW1(b, 10_000, func(_ *testing.B, run int) ([]burr.Option, func()) {

@@ -30,9 +30,29 @@
 //			burr.ForkFrom(burr.AppRef{AppID: oldAppID, PartitionKey: pk}.At(5)),
 //			burr.DefaultEntrypoint("counter")))
 //
+// # What a crash can lose
+//
+// The tracker gathers an application's lines in a buffer and writes them
+// with one write call (see LocalTracker for when): when each call of the
+// application (Step, Run, Iterate, a stream) ends, at the first step of a
+// call, every 64 KiB, and at a step boundary 5 ms or more after the last
+// write, so that the UI follows a long run closely. Hence:
+//
+//   - a clean [LocalTracker.Close] loses nothing; close the tracker before
+//     the process exits;
+//   - a process killed with SIGKILL, or crashing, loses at most the lines of
+//     the call in progress still in the buffer (at most 64 KiB and one
+//     event's lines), never a line of a call that had returned;
+//   - the log read back is a prefix of the run in whole lines, in order;
+//     only a kill during a write may cut the last line, which the next
+//     writer ends with a newline and readers skip;
+//   - nothing is fsynced: a crash of the machine may lose more.
+//
 // # Cost
 //
-// The tracker writes one line per event with one write call and reuses its
-// buffers; a streamed item costs one comparison. With no tracker (and no other
-// span hook) [burr.StartSpan] returns a nil span and costs almost nothing.
+// The tracker writes a buffer of whole lines with one write call per call of
+// the application or per 64 KiB (about one write per few hundred fast steps)
+// and reuses its buffers; a streamed item costs one comparison. With no
+// tracker (and no other span hook) [burr.StartSpan] returns a nil span and
+// costs almost nothing.
 package tracking

@@ -51,6 +51,7 @@ func (t *LocalTracker) Load(ctx context.Context, at burr.StepRef) (burr.Record, 
 	if validAppID(appID) != nil {
 		return burr.Record{}, fmt.Errorf("%w: no application %q", ErrNotFound, appID)
 	}
+	t.flushApp(appID) // lines still in the buffer
 	path := filepath.Join(t.appDir(appID), LogFile)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {

@@ -48,13 +48,21 @@ var projectName = regexp.MustCompile(`^[a-zA-Z0-9_\-:]+$`)
 //	<storage dir>/<project>/<app id>/log.jsonl       one line per step, span, attribute and stream event
 //	<storage dir>/<project>/<parent id>/children.jsonl  one line per fork or spawned child
 //
-// Every event is one line, written with a single write call to a file opened
-// for appending and not buffered, so that a reader (the UI) never sees half a
-// line and a crash of the process loses nothing already logged. A line that
-// could only be written in part (disk full) is taken back, and a log whose
-// last line was cut short by a crash gets a newline before anything is
-// appended to it, so that every line written starts on a line of its own.
-// graph.json and metadata.json appear whole or not at all.
+// Every event is one line. An application's lines are gathered in a buffer
+// and written, whole lines only, with one write call to a file opened for
+// appending, so that a reader (the UI) never sees half a line and writers of
+// the same file never interleave inside a line. The buffer is written when
+// a call of the application (Step, Run, Iterate, a stream) ends, at the
+// first step of a call, when it passes 64 KiB, at a step or span boundary
+// 5 ms or more after its last write, at a stream's start, first item and
+// end, and when the log is closed (Close). So a clean Close loses nothing,
+// and a process killed mid-run loses at most the buffered lines of the call
+// in progress (64 KiB and one event's lines at most), never a line of a
+// call that returned; see the package documentation. A line that could
+// only be written in part (disk full, a kill during the write) is taken
+// back or ended with a newline before anything is appended to the log, so
+// that every line written starts on a line of its own. graph.json and
+// metadata.json appear whole or not at all.
 //
 // A LocalTracker is safe for concurrent use: one value may serve any number of
 // applications running at once, and spans may be opened on several goroutines.
@@ -84,10 +92,13 @@ type LocalTracker struct {
 	streamItems bool
 	children    *sync.Mutex // serialises children.jsonl appends; shared with copies
 
-	mu   sync.Mutex // guards logs, tick, open
+	mu   sync.Mutex // guards logs, tick, open, deferred
 	logs map[string]*appLog
 	tick uint64
 	open int // logs in the map with an open file; at most maxOpen
+	// deferred holds what writing the buffers of evicted logs met, to be
+	// reported once mu is released.
+	deferred []flushResult
 
 	errMu                        sync.Mutex
 	err                          error
@@ -106,6 +117,7 @@ type appLog struct {
 	bad     error     // a value of the line(s) in buf written as a placeholder
 	dead    bool      // a write failed or the file was removed: drop lines
 	checked time.Time // when checkRemoved last looked
+	flushed time.Time // the step or span time of the last write by release
 	gone    bool      // evicted or closed: look the app up again
 	lastUse uint64    // guarded by LocalTracker.mu
 
@@ -198,17 +210,25 @@ func (t *LocalTracker) Err() error {
 	return t.err
 }
 
-// Close closes the tracker's open files. The tracker stays usable: an
-// application that logs again after Close has its file reopened.
+// Close writes the lines the tracker holds in its buffers and closes its
+// open files; a write error is reported as any other (see LocalTracker) and
+// returned. The tracker stays usable: an application that logs again after
+// Close has its file reopened.
 func (t *LocalTracker) Close() error {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	var errs []error
+	results := t.deferred
+	t.deferred = nil
 	for id, l := range t.logs {
 		l.mu.Lock()
 		if l.f != nil {
+			r := l.write()
+			results = append(results, r)
+			if r.err != nil {
+				errs = append(errs, r.err)
+			}
 			if err := l.f.Close(); err != nil {
-				errs = append(errs, err)
+				errs = append(errs, fmt.Errorf("tracking: %w", err))
 			}
 			l.f = nil
 		}
@@ -217,6 +237,8 @@ func (t *LocalTracker) Close() error {
 		delete(t.logs, id)
 	}
 	t.open = 0
+	t.mu.Unlock()
+	t.reportResults(results) // no lock held: the handler may call the tracker
 	return errors.Join(errs...)
 }
 
@@ -271,9 +293,12 @@ func (t *LocalTracker) lock(appID string) *appLog {
 		t.tick++
 		l.lastUse = t.tick
 		l.waiting.Add(1)
+		deferred := t.deferred
+		t.deferred = nil
 		t.mu.Unlock()
+		t.reportResults(deferred) // no lock held: the handler may call the tracker
 		if err != nil {
-			t.report(err) // no lock held: the handler may call the tracker
+			t.report(err)
 		}
 		l.mu.Lock()
 		l.waiting.Add(-1)
@@ -358,6 +383,9 @@ func (t *LocalTracker) evictLocked() {
 // t.mu and l.mu are held.
 func (t *LocalTracker) closeLocked(id string, l *appLog) {
 	if l.f != nil {
+		if r := l.write(); r != (flushResult{}) {
+			t.deferred = append(t.deferred, r)
+		}
 		_ = l.f.Close()
 		l.f = nil
 		t.open--
@@ -413,13 +441,21 @@ func endLine(f *os.File) error {
 	return err
 }
 
-// flush writes the line(s) in l.buf with one write call, then unlocks l and
-// reports a value written as a placeholder.
-func (t *LocalTracker) flush(l *appLog) {
-	bad := l.bad
-	if bad != nil {
-		bad = fmt.Errorf("tracking: %s: %w", l.f.Name(), bad)
+// flushResult is what writing a log's buffer met: a write error and a value
+// written as a placeholder, to be reported with no lock held.
+type flushResult struct{ err, bad error }
+
+// write writes the lines in l.buf with one write call and empties it. l is
+// locked and its file open.
+func (l *appLog) write() flushResult {
+	var r flushResult
+	if l.bad != nil {
+		r.bad = fmt.Errorf("tracking: %s: %w", l.f.Name(), l.bad)
 		l.bad = nil
+	}
+	if len(l.buf) == 0 || l.dead {
+		l.buf = l.buf[:0]
+		return r
 	}
 	l.buf = jsonx.ToPydantic(l.buf) // pydantic's float style; a no-op for most lines
 	n, err := l.f.Write(l.buf)
@@ -428,17 +464,88 @@ func (t *LocalTracker) flush(l *appLog) {
 		if n > 0 {
 			takeBack(l.f, l.buf[:n])
 		}
+		r.err = fmt.Errorf("tracking: %w", err)
 	}
 	if cap(l.buf) > 1<<20 {
 		l.buf = make([]byte, 0, 512) // do not keep a huge state's buffer forever
+	} else {
+		l.buf = l.buf[:0]
+	}
+	return r
+}
+
+// reportResults reports what writing buffers met. No lock is held.
+func (t *LocalTracker) reportResults(rs []flushResult) {
+	for _, r := range rs {
+		if r.bad != nil {
+			t.reportValue(r.bad)
+		}
+		if r.err != nil {
+			t.report(r.err)
+		}
+	}
+}
+
+// flush writes the lines in l.buf with one write call, then unlocks l and
+// reports what the write met.
+func (t *LocalTracker) flush(l *appLog) {
+	r := l.write()
+	l.mu.Unlock()
+	if r != (flushResult{}) {
+		t.reportResults([]flushResult{r})
+	}
+}
+
+// When the lines of a log are written; see the package documentation.
+const (
+	// flushBytes is the size past which a log's buffer is written at once.
+	flushBytes = 64 << 10
+	// flushInterval is how long after the last write a step's start or
+	// end, or a span's, writes the buffer, so that a reader following a
+	// long run sees its lines this late at most, as long as steps go on.
+	flushInterval = 5 * time.Millisecond
+)
+
+// release writes l's buffer if it passed flushBytes or if now (the time of
+// the event just added; zero for none) is flushInterval or more after the
+// last such write, then unlocks l.
+func (t *LocalTracker) release(l *appLog, now time.Time) {
+	if len(l.buf) >= flushBytes || (!now.IsZero() && now.Sub(l.flushed) >= flushInterval) {
+		if !now.IsZero() {
+			l.flushed = now
+		}
+		t.flush(l)
+		return
 	}
 	l.mu.Unlock()
-	if bad != nil {
-		t.reportValue(bad)
+}
+
+// flushApp writes what an application's log holds in its buffer, if the
+// log is open.
+func (t *LocalTracker) flushApp(appID string) {
+	t.mu.Lock()
+	l := t.logs[appID]
+	if l == nil {
+		t.mu.Unlock()
+		return
 	}
-	if err != nil {
-		t.report(fmt.Errorf("tracking: %w", err))
+	l.waiting.Add(1)
+	t.mu.Unlock()
+	l.mu.Lock()
+	l.waiting.Add(-1)
+	if l.gone || l.f == nil {
+		l.mu.Unlock() // closed meanwhile, its buffer written
+		return
 	}
+	l.flushed = time.Time{} // the next call's first line is written at once
+	t.flush(l)
+}
+
+// PostRunExecuteCall writes the lines the application's call left in its
+// buffer: when Step, Run, Iterate or a stream ends, its log is complete.
+func (t *LocalTracker) PostRunExecuteCall(ctx context.Context, e *burr.ExecuteCall) error {
+	t.flushApp(e.AppID)
+	return nil
 }
 
 // takeBack removes the part of a line a failed write left at the end of the
@@ -603,8 +710,8 @@ func (t *LocalTracker) appendChild(parentID string, line []byte) {
 // PreRunStep writes a begin_entry line with the inputs the action receives.
 func (t *LocalTracker) PreRunStep(ctx context.Context, e *burr.StepStart) error {
 	if l := t.lock(e.AppID); l != nil {
-		l.buf = appendBeginEntry(l.buf[:0], e, &l.bad)
-		t.flush(l)
+		l.buf = appendBeginEntry(l.buf, e, &l.bad)
+		t.release(l, e.Time)
 	}
 	return nil
 }
@@ -615,12 +722,13 @@ func (t *LocalTracker) PreRunStep(ctx context.Context, e *burr.StepStart) error 
 func (t *LocalTracker) PostRunStep(ctx context.Context, e *burr.StepEnd) error {
 	if l := t.lock(e.AppID); l != nil {
 		if err := t.checkRemoved(l, e.Time); err != nil {
+			l.buf = l.buf[:0]
 			l.mu.Unlock()
 			t.report(err)
 			return nil
 		}
-		l.buf = appendEndEntry(l.buf[:0], e, &l.bad)
-		t.flush(l)
+		l.buf = appendEndEntry(l.buf, e, &l.bad)
+		t.release(l, e.Time)
 	}
 	return nil
 }
@@ -628,8 +736,8 @@ func (t *LocalTracker) PostRunStep(ctx context.Context, e *burr.StepEnd) error {
 // PreStartSpan writes a begin_span line.
 func (t *LocalTracker) PreStartSpan(ctx context.Context, s *burr.Span) error {
 	if l := t.lock(s.AppID); l != nil {
-		l.buf = appendBeginSpan(l.buf[:0], s)
-		t.flush(l)
+		l.buf = appendBeginSpan(l.buf, s)
+		t.release(l, s.StartTime)
 	}
 	return nil
 }
@@ -637,8 +745,8 @@ func (t *LocalTracker) PreStartSpan(ctx context.Context, s *burr.Span) error {
 // PostEndSpan writes an end_span line.
 func (t *LocalTracker) PostEndSpan(ctx context.Context, s *burr.Span) error {
 	if l := t.lock(s.AppID); l != nil {
-		l.buf = appendEndSpan(l.buf[:0], s)
-		t.flush(l)
+		l.buf = appendEndSpan(l.buf, s)
+		t.release(l, s.EndTime)
 	}
 	return nil
 }
@@ -649,8 +757,8 @@ func (t *LocalTracker) DoLogAttributes(ctx context.Context, a *burr.Attributes) 
 		return nil
 	}
 	if l := t.lock(a.AppID); l != nil {
-		l.buf = appendAttributes(l.buf[:0], a, &l.bad)
-		t.flush(l)
+		l.buf = appendAttributes(l.buf, a, &l.bad)
+		t.release(l, time.Time{})
 	}
 	return nil
 }
@@ -658,7 +766,7 @@ func (t *LocalTracker) DoLogAttributes(ctx context.Context, a *burr.Attributes) 
 // PreStartStream writes a begin_stream line.
 func (t *LocalTracker) PreStartStream(ctx context.Context, e *burr.StreamStart) error {
 	if l := t.lock(e.AppID); l != nil {
-		l.buf = appendBeginStream(l.buf[:0], e)
+		l.buf = appendBeginStream(l.buf, e)
 		t.flush(l)
 	}
 	return nil
@@ -683,7 +791,7 @@ func (t *LocalTracker) firstItem(e *burr.StreamItem) {
 		first = time.Now()
 	}
 	if l := t.lock(e.AppID); l != nil {
-		l.buf = appendFirstItemStream(l.buf[:0], e.SequenceID, first)
+		l.buf = appendFirstItemStream(l.buf, e.SequenceID, first)
 		t.flush(l)
 	}
 }
@@ -691,7 +799,7 @@ func (t *LocalTracker) firstItem(e *burr.StreamItem) {
 // PostEndStream writes an end_stream line with the number of items streamed.
 func (t *LocalTracker) PostEndStream(ctx context.Context, e *burr.StreamEnd) error {
 	if l := t.lock(e.AppID); l != nil {
-		l.buf = appendEndStream(l.buf[:0], e)
+		l.buf = appendEndStream(l.buf, e)
 		t.flush(l)
 	}
 	if t.streamItems {
@@ -711,5 +819,6 @@ var (
 	_ burr.PreStartStreamHook        = (*LocalTracker)(nil)
 	_ burr.PostStreamItemHook        = (*LocalTracker)(nil)
 	_ burr.PostEndStreamHook         = (*LocalTracker)(nil)
+	_ burr.PostRunExecuteCallHook    = (*LocalTracker)(nil)
 	_ burr.Loader                    = (*LocalTracker)(nil)
 )
