@@ -383,7 +383,7 @@ func (t *LocalTracker) evictLocked() {
 // t.mu and l.mu are held.
 func (t *LocalTracker) closeLocked(id string, l *appLog) {
 	if l.f != nil {
-		if r := l.write(); r != (flushResult{}) {
+		if r := l.write(); r.met() {
 			t.deferred = append(t.deferred, r)
 		}
 		_ = l.f.Close()
@@ -445,6 +445,8 @@ func endLine(f *os.File) error {
 // written as a placeholder, to be reported with no lock held.
 type flushResult struct{ err, bad error }
 
+func (r flushResult) met() bool { return r.err != nil || r.bad != nil }
+
 // write writes the lines in l.buf with one write call and empties it. l is
 // locked and its file open.
 func (l *appLog) write() flushResult {
@@ -491,7 +493,7 @@ func (t *LocalTracker) reportResults(rs []flushResult) {
 func (t *LocalTracker) flush(l *appLog) {
 	r := l.write()
 	l.mu.Unlock()
-	if r != (flushResult{}) {
+	if r.met() {
 		t.reportResults([]flushResult{r})
 	}
 }
