@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -109,8 +110,25 @@ func TestTrackerSIGKILL(t *testing.T) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	// The progress file is opened once and read through its descriptor:
+	// the test log of `go test` records every os.Open and os.Stat, and a
+	// varying number of them would move where its buffer is flushed into
+	// the windows in which other tests limit the file size.
+	var progress *os.File
+	defer func() {
+		if progress != nil {
+			progress.Close()
+		}
+	}()
 	completed := func() []int {
-		b, _ := os.ReadFile(filepath.Join(dir, "progress.txt"))
+		if progress == nil {
+			f, err := os.Open(filepath.Join(dir, "progress.txt"))
+			if err != nil {
+				return nil // not created yet
+			}
+			progress = f
+		}
+		b, _ := io.ReadAll(io.NewSectionReader(progress, 0, 1<<30))
 		var seqs []int
 		for _, f := range strings.Fields(string(b)) {
 			n, err := strconv.Atoi(f)
@@ -192,20 +210,40 @@ func TestTrackerCloseWritesBuffer(t *testing.T) {
 	const steps, closeAt = 600, 500
 	sizes := make([]int64, steps)
 	var atClose int64 = -1
+	var log *os.File // stat through one descriptor: see TestTrackerSIGKILL
+	defer func() {
+		if log != nil {
+			log.Close()
+		}
+	}()
+	logSize := func() (int64, error) {
+		if log == nil {
+			f, err := os.Open(path)
+			if err != nil {
+				return 0, err
+			}
+			log = f
+		}
+		fi, err := log.Stat()
+		if err != nil {
+			return 0, err
+		}
+		return fi.Size(), nil
+	}
 	act := burr.NewAction("inc", func(ctx context.Context, s burr.State) (burr.State, error) {
 		n := burr.Key[int]("n").Or(s, 0)
-		if fi, err := os.Stat(path); err == nil {
-			sizes[n] = fi.Size()
+		sz, err := logSize()
+		if err != nil {
+			return s, err
 		}
+		sizes[n] = sz
 		if n == closeAt {
 			if err := tr.Close(); err != nil {
 				return s, err
 			}
-			fi, err := os.Stat(path)
-			if err != nil {
+			if atClose, err = logSize(); err != nil {
 				return s, err
 			}
-			atClose = fi.Size()
 		}
 		return s.Set("n", n+1).Set("pad", strings.Repeat("p", 300)), nil
 	}, burr.Reads("n"), burr.Writes("n", "pad"))
