@@ -80,9 +80,19 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
+	// A screenshot is an artifact, not a check: headless Chromium on a busy
+	// machine now and then reports a page of zero width for a moment, so a
+	// failed one is tried again and then only logged.
+	var png []byte
+	var err error
+	for range 3 {
+		if png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil { // 100: PNG
+			break
+		}
+	}
 	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
+		t.Logf("no screenshot %s: %v", name, err)
+		return
 	}
 	p := filepath.Join(dir, name+".png")
 	if err := os.WriteFile(p, png, 0o644); err != nil {
