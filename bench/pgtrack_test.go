@@ -20,24 +20,8 @@ import (
 // part of each repetition ends when every row of the run is written
 // (Flush), so that ns/step is the amortized cost, writing included.
 func BenchmarkW1PostgresTracker(b *testing.B) {
-	dsn := testenv.Server(b, testenv.PostgresDSN, "PostgreSQL")
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pool.Close()
-	table := fmt.Sprintf("burr_tracking_bench_%d", time.Now().UnixNano()%1e9)
-	if err := pgtrack.Initialize(ctx, pool, table); err != nil {
-		b.Fatal(err)
-	}
-	defer pool.Exec(context.Background(), "DROP TABLE IF EXISTS "+table)
-	tr, err := pgtrack.New(pool, "bench", pgtrack.WithTable(table), pgtrack.WithBlockWhenFull(),
-		pgtrack.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer tr.Close()
+	tr := benchPGTracker(b)
 
 	const n = 10_000
 	g := w1Graph(b, n)
@@ -67,24 +51,8 @@ func BenchmarkW1PostgresTracker(b *testing.B) {
 // each) running at once through one PostgreSQL tracker; ns/step is the
 // wall time per step of all ten, until every row is written.
 func BenchmarkW1PostgresTracker10Apps(b *testing.B) {
-	dsn := testenv.Server(b, testenv.PostgresDSN, "PostgreSQL")
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pool.Close()
-	table := fmt.Sprintf("burr_tracking_bench10_%d", time.Now().UnixNano()%1e9)
-	if err := pgtrack.Initialize(ctx, pool, table); err != nil {
-		b.Fatal(err)
-	}
-	defer pool.Exec(context.Background(), "DROP TABLE IF EXISTS "+table)
-	tr, err := pgtrack.New(pool, "bench", pgtrack.WithTable(table), pgtrack.WithBlockWhenFull(),
-		pgtrack.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer tr.Close()
+	tr := benchPGTracker(b)
 
 	const apps, n = 10, 1_000
 	g := w1Graph(b, n)
@@ -122,4 +90,29 @@ func BenchmarkW1PostgresTracker10Apps(b *testing.B) {
 		b.Fatalf("dropped %d, err %v", tr.Dropped(), tr.Err())
 	}
 	m.report(b, "step")
+}
+
+// benchPGTracker returns a PostgreSQL tracker (BURR_TEST_POSTGRES_DSN) on a
+// fresh table of its own, which the benchmark's cleanup drops.
+func benchPGTracker(b *testing.B) *pgtrack.Tracker {
+	b.Helper()
+	dsn := testenv.Server(b, testenv.PostgresDSN, "PostgreSQL")
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	table := fmt.Sprintf("burr_tracking_bench_%d", time.Now().UnixNano()%1e9)
+	if err := pgtrack.Initialize(ctx, pool, table); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { pool.Exec(context.Background(), "DROP TABLE IF EXISTS "+table) })
+	tr, err := pgtrack.New(pool, "bench", pgtrack.WithTable(table), pgtrack.WithBlockWhenFull(),
+		pgtrack.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { tr.Close() })
+	return tr
 }
